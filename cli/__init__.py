@@ -1,0 +1,1 @@
+"""cli: the ``fdl`` command, thin commands over ``translator`` and ``worker``."""

@@ -1,0 +1,1 @@
+"""worker: the interpreter workflow, its activities, and the worker process."""
