@@ -37,7 +37,9 @@ class Problem:
     source_line: str | None = None
 
     def __str__(self) -> str:
-        where = self.file if self.span is None else f"{self.file}:{self.span.line}:{self.span.column}"
+        where = (
+            self.file if self.span is None else f"{self.file}:{self.span.line}:{self.span.column}"
+        )
         what = f"{self.key_path}: {self.message}" if self.key_path else self.message
         return f"{where}: {what}"
 

@@ -234,7 +234,7 @@ class CatchPolicy:
     goto: str
 
 
-# --- steps -----------------------------------------------------------------------------------------
+# --- steps -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -356,7 +356,14 @@ class FailStep:
 
 
 Step: TypeAlias = (
-    TaskStep | PassStep | WaitStep | ChoiceStep | ParallelStep | ForeachStep | SucceedStep | FailStep
+    TaskStep
+    | PassStep
+    | WaitStep
+    | ChoiceStep
+    | ParallelStep
+    | ForeachStep
+    | SucceedStep
+    | FailStep
 )
 
 
