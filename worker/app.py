@@ -1,0 +1,84 @@
+"""Building a worker process: the interpreter workflow plus the activities of a project.
+
+``fdl worker``, ``fdl dev``, the tests and the benchmarks all build their workers here::
+
+    config = load_config()                      # fdl.yaml bindings
+    worker = build_worker(client, config=config)
+    await worker.run()
+
+A client starts an execution with the flow name as the workflow type::
+
+    await client.start_workflow(
+        flow_name, FlowRun(...), id=workflow_id(flow_name, execution_name),
+        task_queue=DEFAULT_TASK_QUEUE,
+        search_attributes=TypedSearchAttributes([SearchAttributePair(FLOW_NAME_KEY, flow_name)]),
+    )
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from worker.activities import FunctionActivities
+from worker.api import DEFAULT_TASK_QUEUE
+from worker.config import ProjectConfig
+from worker.interpreter import FlowInterpreter
+
+WORKFLOWS: Sequence[type] = (FlowInterpreter,)
+"""The workflows every fdl worker registers (the dynamic interpreter)."""
+
+PASSTHROUGH_MODULES = ("translator",)
+"""Modules the sandbox shares instead of re-importing per run: the IR and the evaluators are
+pure and stateless, so sharing them is safe and saves an import per workflow run."""
+
+DEFAULT_MAX_CONCURRENT_ACTIVITIES = 100
+"""Temporal's default, repeated here to size the thread pool of synchronous handlers."""
+
+
+def activities_for(config: ProjectConfig, *, max_threads: int = 100) -> list[Callable[..., Any]]:
+    """The activities of a worker serving ``config``'s function bindings.
+
+    Args:
+        config: the project config.
+        max_threads: threads for synchronous Python handlers (one per concurrent activity).
+    """
+    functions = FunctionActivities(config, max_threads=max_threads)
+    return [functions.invoke_function]
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandboxed runner with the translator passed through."""
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    return SandboxedWorkflowRunner(restrictions=restrictions)
+
+
+def build_worker(
+    client: Client,
+    *,
+    task_queue: str = DEFAULT_TASK_QUEUE,
+    config: ProjectConfig,
+    **worker_kwargs: Any,
+) -> Worker:
+    """A worker running FDL executions and the function calls of ``config``.
+
+    Args:
+        client: a connected Temporal client.
+        task_queue: the task queue to poll.
+        config: the project config (function bindings).
+        **worker_kwargs: passed to :class:`temporalio.worker.Worker` (for example
+            ``max_concurrent_activities``, which also sizes the handler thread pool).
+    """
+    threads = worker_kwargs.get("max_concurrent_activities") or DEFAULT_MAX_CONCURRENT_ACTIVITIES
+    worker_kwargs.setdefault("workflow_runner", workflow_runner())
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(WORKFLOWS),
+        activities=activities_for(config, max_threads=threads),
+        **worker_kwargs,
+    )

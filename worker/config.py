@@ -1,0 +1,166 @@
+"""The project config file (``fdl.yaml``): where function bindings enter the worker.
+
+The file is untrusted input, so it is validated with pydantic and every problem is reported
+with the file name and the key it concerns. Example::
+
+    functions:
+      fnf-demo/StartJob:
+        handler: handlers.jobs:start_job     # module (relative to this file):callable
+      fnf-demo/GetJobStatus:
+        url: http://127.0.0.1:9000/status    # POST the event JSON, the body is the result
+        timeout: 30                          # seconds, optional
+
+This reads a small settings file with ``yaml.safe_load``; FDL flow definitions are never
+parsed here (that is the translator's job).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CONFIG_ENV = "FDL_CONFIG"
+"""Environment variable naming the project config file when no path is given."""
+DEFAULT_CONFIG = "fdl.yaml"
+"""The config file looked up in the current directory when nothing else names one."""
+
+_HANDLER = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
+_BINDING_KEY = re.compile(r"^[^/\s]+/[^/\s]+$")
+
+
+class ConfigError(ValueError):
+    """The project config file is missing, unreadable or invalid; the message says where."""
+
+
+class FunctionBinding(BaseModel):
+    """How one FC function (``service/function``) runs here: a Python handler or an HTTP URL.
+
+    Attributes:
+        handler: ``module.path:callable``; the module is imported relative to the config file.
+        url: an ``http://`` or ``https://`` endpoint that receives the event as a JSON POST.
+        timeout: seconds one invocation may take (the FC function timeout); optional.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    handler: str | None = None
+    url: str | None = None
+    timeout: float | None = Field(default=None, gt=0)
+
+    @field_validator("handler")
+    @classmethod
+    def _handler_form(cls, value: str | None) -> str | None:
+        if value is not None and not _HANDLER.match(value):
+            raise ValueError(f"handler {value!r} must look like 'module.path:callable'")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url_form(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"url {value!r} must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> FunctionBinding:
+        if (self.handler is None) == (self.url is None):
+            raise ValueError("set exactly one of 'handler' and 'url'")
+        return self
+
+
+class ProjectConfig(BaseModel):
+    """The validated project config.
+
+    Attributes:
+        functions: bindings by ``service/function`` key (``FunctionResource.binding_name``).
+        base_dir: the directory handler modules are imported from (the config file's).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    functions: dict[str, FunctionBinding] = Field(default_factory=dict)
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    @field_validator("functions")
+    @classmethod
+    def _binding_keys(cls, value: dict[str, FunctionBinding]) -> dict[str, FunctionBinding]:
+        for key in value:
+            if not _BINDING_KEY.match(key):
+                raise ValueError(f"function key {key!r} must look like 'service/function'")
+        return value
+
+    @classmethod
+    def from_mapping(
+        cls, data: Any, *, base_dir: Path, source: str = DEFAULT_CONFIG
+    ) -> ProjectConfig:
+        """Validate already-parsed config data.
+
+        Args:
+            data: the parsed document (``None`` means an empty file).
+            base_dir: the directory relative imports of handler modules start from.
+            source: the file name used in error messages.
+
+        Raises:
+            ConfigError: the data is not a valid config; the message names every bad key.
+        """
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: the config must be a mapping, not {type(data).__name__}")
+        if "base_dir" in data:
+            raise ConfigError(f"{source}: base_dir: unknown key")
+        try:
+            return cls.model_validate({**data, "base_dir": base_dir})
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc, source)) from None
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    lines = []
+    for problem in exc.errors():
+        where = ".".join(str(part) for part in problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{source}: {where}: {message}" if where else f"{source}: {message}")
+    return "\n".join(lines)
+
+
+def config_path(path: str | Path | None = None) -> tuple[Path, bool]:
+    """Which config file to read: ``path``, else ``$FDL_CONFIG``, else ``./fdl.yaml``.
+
+    Returns:
+        The path and whether it was named explicitly (a missing explicit file is an error;
+        a missing default file means an empty config).
+    """
+    if path is not None:
+        return Path(path), True
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env), True
+    return Path(DEFAULT_CONFIG), False
+
+
+def load_config(path: str | Path | None = None) -> ProjectConfig:
+    """Find, read and validate the project config.
+
+    Args:
+        path: an explicit config file; otherwise ``$FDL_CONFIG``, otherwise ``./fdl.yaml``.
+
+    Raises:
+        ConfigError: an explicitly named file is missing, or the file is not valid.
+    """
+    file, explicit = config_path(path)
+    base_dir = file.resolve().parent
+    if not file.exists():
+        if explicit:
+            raise ConfigError(f"{file}: config file not found")
+        return ProjectConfig(base_dir=base_dir)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{file}: cannot read the config: {exc}") from None
+    return ProjectConfig.from_mapping(data, base_dir=base_dir, source=str(file))

@@ -1,0 +1,73 @@
+"""FDL run-time errors: the names ``retry`` and ``catch`` match, and how they cross Temporal.
+
+Inside the interpreter an FDL error is a :class:`FlowError` (an error name and a cause). It
+crosses the activity boundary as an ``ApplicationError`` whose ``type`` is the FDL error name
+and whose message is the cause, and it fails the workflow the same way. Only user-visible
+FDL problems become :class:`FlowError`; bugs in the engine stay ordinary exceptions so Temporal
+retries the workflow task instead of failing executions with a misleading FDL error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+
+ALL = "FnF.ALL"
+"""The wildcard that matches every error name in ``retry`` and ``catch``."""
+RUNTIME_ERROR = "FnF.RuntimeError"
+"""An engine-side problem with the execution's data: a missing path, a bad duration, ..."""
+TASK_TIMEOUT = "FnF.TaskTimeout"
+"""A task attempt ran longer than its ``timeoutSeconds``."""
+INVALID_LOCAL = "FnF.InvalidLocal"
+"""A task result that is not a JSON object (nor a string holding one)."""
+
+FC_FUNCTION_NOT_FOUND = "FC.FunctionNotFound"
+FC_INVALID_ARGUMENT = "FC.InvalidArgument"
+FC_RESOURCE_THROTTLED = "FC.ResourceThrottled"
+FC_INTERNAL_SERVER_ERROR = "FC.InternalServerError"
+FC_UNKNOWN = "FC.Unknown"
+
+
+class FlowError(Exception):
+    """An FDL run-time error: what ``retry``/``catch`` match and what fails an execution.
+
+    Attributes:
+        error: the FDL error name, e.g. ``FnF.TaskTimeout`` or a function's exception class.
+        cause: the human-readable reason.
+    """
+
+    def __init__(self, error: str, cause: str) -> None:
+        super().__init__(f"{error}: {cause}" if error else cause)
+        self.error = error
+        self.cause = cause
+
+    def to_application_error(self) -> ApplicationError:
+        """The failure that ends the workflow: type = error name, message = cause."""
+        return ApplicationError(self.cause, type=self.error, non_retryable=True)
+
+
+def runtime_error(cause: str) -> FlowError:
+    """A ``FnF.RuntimeError`` with the given cause."""
+    return FlowError(RUNTIME_ERROR, cause)
+
+
+def matches(names: Iterable[str], error: str) -> bool:
+    """Whether a ``retry``/``catch`` error list matches ``error`` (exact names or ``FnF.ALL``)."""
+    return any(name in (error, ALL) for name in names)
+
+
+def from_activity_error(exc: ActivityError, *, step_path: str) -> FlowError:
+    """Turn a failed activity into the FDL error the task step reports.
+
+    Args:
+        exc: the error ``workflow.execute_activity`` raised.
+        step_path: the task's step path, used in causes the engine writes itself.
+    """
+    cause = exc.cause
+    if isinstance(cause, ApplicationError):
+        return FlowError(cause.type or FC_UNKNOWN, cause.message)
+    if isinstance(cause, TimeoutError):
+        kind = cause.type.name.lower().replace("_", "-") if cause.type else "activity"
+        return FlowError(TASK_TIMEOUT, f"task {step_path} timed out ({kind} timeout)")
+    return FlowError(FC_UNKNOWN, f"task {step_path} failed: {cause or exc}")

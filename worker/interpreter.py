@@ -1,0 +1,99 @@
+"""The interpreter workflow: runs any compiled FDL flow as one Temporal workflow.
+
+It is a dynamic workflow, so the workflow type is whatever name the client starts it with:
+the flow name, which makes the Web UI list executions by flow. Its single input is a
+:class:`~worker.api.FlowRun` carrying the compiled definition (a snapshot taken at start, so
+editing a flow never changes running executions) and the execution input.
+
+On success the workflow returns the FDL execution output (a JSON object). On an FDL error it
+fails with ``ApplicationError(cause, type=<FDL error name>, non_retryable=True)``. Any other
+exception is an engine bug and, as Temporal does by default, fails only the workflow task,
+which is retried after a fix is deployed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RawValue
+from temporalio.exceptions import ApplicationError
+
+from translator import ir
+from translator.expr import Scope
+from worker import data, errors
+from worker.api import FlowRun
+from worker.data import JSONObject
+from worker.steps.runtime import Runtime
+from worker.steps.sequence import run_steps
+
+
+@workflow.defn(dynamic=True)
+class FlowInterpreter:
+    """Runs the FDL flow of a :class:`~worker.api.FlowRun` (workflow type = flow name)."""
+
+    @workflow.run
+    async def run(self, args: Sequence[RawValue]) -> dict[str, Any]:
+        """Run the execution and return its output.
+
+        Raises:
+            ApplicationError: the execution failed; ``type`` is the FDL error name (for
+                example ``FnF.TaskTimeout`` or a fail step's ``error``), the message its cause.
+        """
+        flow_run = decode_run(args)
+        try:
+            return await run_flow(flow_run)
+        except errors.FlowError as err:
+            workflow.logger.info("execution failed with %s: %s", err.error, err.cause)
+            raise err.to_application_error() from None
+
+
+def decode_run(args: Sequence[RawValue]) -> FlowRun:
+    """The :class:`FlowRun` argument of a start request.
+
+    Raises:
+        ApplicationError: ``FnF.RuntimeError`` when the start request carries anything else.
+    """
+    if len(args) != 1:
+        raise errors.runtime_error(
+            f"the workflow takes exactly one FlowRun argument, got {len(args)}"
+        ).to_application_error()
+    try:
+        return workflow.payload_converter().from_payload(args[0].payload, FlowRun)
+    except Exception as exc:  # a malformed start request, not an engine bug: fail the run
+        raise ApplicationError(
+            f"the workflow input is not a FlowRun: {exc}",
+            type=errors.RUNTIME_ERROR,
+            non_retryable=True,
+        ) from None
+
+
+async def run_flow(flow_run: FlowRun) -> JSONObject:
+    """Run a flow: its input mappings, its steps, its output mappings (reference 3.1, 5.5).
+
+    Raises:
+        FlowError: the execution failed.
+    """
+    try:
+        flow = ir.Flow.from_json(flow_run.definition)
+    except (ValueError, TypeError) as exc:
+        raise errors.runtime_error(f"the flow definition cannot be run: {exc}") from None
+    if not isinstance(flow_run.input, dict):
+        raise errors.runtime_error("the execution input must be a JSON object")
+    rt = Runtime(
+        flow_name=flow_run.flow_name,
+        execution_name=flow_run.execution_name,
+        execution_input=flow_run.input,
+        list_runner=run_steps,
+    )
+    context = rt.context()
+    flow_input = flow_run.input
+    if flow.input_mappings is not None:
+        scope = Scope(input=flow_input, local={}, context=context, dollar=flow_input)
+        flow_input = data.mapped(flow.input_mappings, scope, "flow: inputMappings")
+    result = await run_steps(rt, flow.steps, flow_input, "")
+    if flow.output_mappings is None:
+        return result.local
+    scope = Scope(input=flow_input, local=result.local, context=context, dollar=flow_input)
+    return data.mapped(flow.output_mappings, scope, "flow: outputMappings")

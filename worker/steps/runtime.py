@@ -1,0 +1,134 @@
+"""Per-execution interpreter state and the small records step executors exchange.
+
+Everything here runs inside the workflow sandbox and is deterministic: the step-entry counter
+that provides ``$context.step.eventId`` advances in the (deterministic) order in which the
+workflow's coroutines enter steps, so a replay sees the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio import workflow
+
+from translator import ir
+from worker import data, errors
+from worker.data import JSONObject
+
+DETAILS_LIMIT = 20
+"""At most this many running step paths are listed in the workflow's current details."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepCall:
+    """One entry into a step: where it is, what it received and the ``$context`` it sees."""
+
+    path: str
+    input: JSONObject
+    context: JSONObject
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """What a step executor reports back to the step list running it.
+
+    Attributes:
+        local: the step's ``$local`` (an array for parallel and foreach).
+        goto: the sibling to jump to (choice option, catch).
+        stop: the step ended its list successfully (succeed).
+    """
+
+    local: Any = field(default_factory=dict)
+    goto: str | None = None
+    stop: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListResult:
+    """A finished step list: its local and whether a ``succeed`` step ended it."""
+
+    local: JSONObject
+    succeeded: bool
+
+
+ListRunner = Callable[["Runtime", Sequence[ir.Step], JSONObject, str], Awaitable[ListResult]]
+
+
+class Runtime:
+    """The state of one execution shared by all executors.
+
+    Args:
+        flow_name: the FDL flow name (``$context.flow.name``).
+        execution_name: the FDL execution name (``$context.execution.name``).
+        execution_input: the raw execution input (``$context.execution.input``).
+        list_runner: runs a nested step list (``worker.steps.sequence.run_steps``).
+    """
+
+    def __init__(
+        self,
+        *,
+        flow_name: str,
+        execution_name: str,
+        execution_input: JSONObject,
+        list_runner: ListRunner,
+    ) -> None:
+        self.flow_name = flow_name
+        self.execution_name = execution_name
+        self.execution_input = execution_input
+        self._list_runner = list_runner
+        self._entries = 0
+        self._active: dict[str, None] = {}  # insertion-ordered set of running step paths
+        self._indexes: dict[int, dict[str, int]] = {}
+
+    async def run_list(
+        self, steps: Sequence[ir.Step], list_input: JSONObject, prefix: str
+    ) -> ListResult:
+        """Run a nested step list whose steps' paths start with ``prefix``."""
+        return await self._list_runner(self, steps, list_input, prefix)
+
+    def context(self, step_name: str = "", event_id: int = 0) -> JSONObject:
+        """``$context`` for a step (or, with no arguments, for the flow's own mappings)."""
+        return data.context(
+            flow_name=self.flow_name,
+            execution_name=self.execution_name,
+            execution_input=self.execution_input,
+            step_name=step_name,
+            event_id=event_id,
+        )
+
+    def enter(self, step: ir.Step, path: str) -> JSONObject:
+        """Record a step entry; returns its ``$context`` with the next event id (1, 2, ...)."""
+        self._entries += 1
+        self._active[path] = None
+        self._show_details()
+        return self.context(step.name, self._entries)
+
+    def leave(self, path: str) -> None:
+        """Record that the step at ``path`` is no longer running."""
+        self._active.pop(path, None)
+        self._show_details()
+
+    def index_of(self, steps: Sequence[ir.Step], target: str, where: str) -> int:
+        """The position of the sibling named ``target`` in ``steps`` (a ``goto`` jump).
+
+        Raises:
+            FlowError: ``FnF.RuntimeError`` if no sibling has that name (the compiler checks
+                this, so it only happens with hand-made IR).
+        """
+        index = self._indexes.get(id(steps))
+        if index is None:
+            index = {step.name: position for position, step in enumerate(steps)}
+            self._indexes[id(steps)] = index
+        if target not in index:
+            raise errors.runtime_error(f"{where}: goto target {target!r} is not a sibling step")
+        return index[target]
+
+    def _show_details(self) -> None:
+        paths = list(self._active)
+        lines = [f"- `{path}`" for path in paths[:DETAILS_LIMIT]]
+        if len(paths) > DETAILS_LIMIT:
+            lines.append(f"- ... and {len(paths) - DETAILS_LIMIT} more")
+        title = "**Running step**" if len(paths) == 1 else f"**Running steps** ({len(paths)})"
+        workflow.set_current_details("\n".join([title, *lines]) if paths else "")
