@@ -382,7 +382,8 @@ class Flow:
 
     def to_json(self) -> dict[str, Any]:
         """The canonical JSON form (plain dicts and lists)."""
-        return to_json(self)
+        data: dict[str, Any] = to_json(self)
+        return data
 
     def dumps(self) -> str:
         """Canonical JSON text: sorted keys, two-space indent, trailing newline."""
@@ -415,7 +416,7 @@ for _cls in (
     RetryPolicy, CatchPolicy, ServiceParam, TaskStep, PassStep, WaitStep, ChoiceOption, ChoiceStep,
     Branch, ParallelStep, ForeachStep, SucceedStep, FailStep, Flow,
 ):  # fmt: skip
-    _BY_KIND[_cls.__dataclass_fields__["kind"].default] = _cls
+    _BY_KIND[str(_cls.__dataclass_fields__["kind"].default)] = _cls
 
 
 def to_json(node: Any) -> Any:

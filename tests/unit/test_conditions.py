@@ -314,11 +314,13 @@ TRUTH = [
     ("$.tags", False),
     ("$.items[*].id", False),
     ("!$.missing", True),
-    ("!$.obj", True),  # a non-convertible operand counts as false
+    ("!$.obj", False),  # a non-convertible operand makes the whole condition false
     ("!$.n", False),
     ("!!$.yes_s", True),
     ("$.obj && true", False),
-    ("$.obj || true", True),
+    ("$.obj || true", False),  # ... even where the other side would decide it
+    ("true || $.obj", True),  # short-circuit: the right side is never read
+    ("!($.obj == 1)", True),
     ("$.missing || $.n", True),
     ("$.n && $.missing", False),
     ("-$.num_s == -10", True),

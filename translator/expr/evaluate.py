@@ -174,7 +174,8 @@ def evaluate_condition(cond: ir.Condition, scope: Scope) -> bool:
 
     A missing path reads as ``null``. The value of the whole condition (for example a bare path
     such as ``$.hasMore``) is converted with the boolean rules of :func:`_to_bool`; a value that
-    does not convert (an object, an array, another string) is false.
+    does not convert (an object, an array, another string) is false, and so is the whole
+    condition when such a value is an operand of ``&&``, ``||`` or ``!`` (``!{}`` is false).
 
     Args:
         cond: the parsed condition.
@@ -183,12 +184,22 @@ def evaluate_condition(cond: ir.Condition, scope: Scope) -> bool:
     Returns:
         Whether the choice option is taken.
     """
-    return _holds(cond.expr, scope)
+    try:
+        return _to_bool(_value(cond.expr, scope)) is True
+    except _Undecidable:
+        return False
+
+
+class _Undecidable(Exception):
+    """An operand of ``&&``, ``||`` or ``!`` has no boolean value: the condition is false."""
 
 
 def _holds(expr: ir.Expr, scope: Scope) -> bool:
-    """An operand of ``&&``, ``||`` or the whole condition, as a strict boolean."""
-    return _to_bool(_value(expr, scope)) is True
+    """An operand of ``&&``, ``||`` or ``!`` under the boolean rules (reference 6.4.1)."""
+    value = _to_bool(_value(expr, scope))
+    if value is None:
+        raise _Undecidable
+    return value
 
 
 def loose_equal(a: ir.JSONValue, b: ir.JSONValue) -> bool:
@@ -236,11 +247,11 @@ def _value(expr: ir.Expr, scope: Scope) -> Any:
 
 
 def _unary(expr: ir.Unary, scope: Scope) -> Any:
-    """``!x``: not of the boolean rules (a non-convertible operand counts as false).
+    """``!x``: not of the boolean rules (a non-convertible operand makes the condition false).
     ``-x``: the negated number of a number-convertible operand, otherwise ``None``."""
-    operand = _value(expr.operand, scope)
     if expr.op == "!":
-        return _to_bool(operand) is not True
+        return not _holds(expr.operand, scope)
+    operand = _value(expr.operand, scope)
     number = _to_number(operand)
     return None if number is None else -number
 
