@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import helpers
 from temporalio.client import Client
 
-import helpers
 from translator import ir
 
 
