@@ -1,9 +1,269 @@
-"""Placeholder; replaced by the module's real commands."""
+"""Runtime commands: ``fdl run`` (one flow to completion), ``fdl dev`` (embedded server and
+worker), ``fdl worker`` (a worker process against any Temporal cluster).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from temporalio.client import Client
+
+from cli.common import EXIT_FLOW_FAILED, UserError, err, fail, load_definition, parse_json_object
+from translator import DefinitionError
+from worker.api import DEFAULT_TASK_QUEUE
+from worker.client import (
+    ExecutionAlreadyExists,
+    FlowFailed,
+    check_name,
+    connect,
+    start_flow,
+    temporal_namespace,
+    wait_for_result,
+)
+from worker.config import ConfigError, ProjectConfig
+from worker.config import load_config as load_project_config
+from worker.devserver import DevServer, DevServerError, free_port, port_open
+
+DEV_PORT = 7233
+DEV_UI_PORT = 8233
+STATE_DIR = Path(".fdl")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar="FDL_CONFIG",
+        help="Project config with the function bindings (default: ./fdl.yaml).",
+        show_default=False,
+    ),
+]
+TaskQueueOption = Annotated[
+    str, typer.Option("--task-queue", help="Temporal task queue the worker serves.")
+]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``run``, ``dev`` and ``worker`` to ``app``."""
+    app.command("run")(run)
+    app.command("dev")(dev)
+    app.command("worker")(worker_command)
+
+
+def run(
+    file: Annotated[Path, typer.Argument(help="FDL flow definition (YAML).", show_default=False)],
+    input: Annotated[
+        str, typer.Option("--input", "-i", help="Execution input: a JSON object, or @file.json.")
+    ] = "{}",
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", help="Flow name (default: the file name, or its folder for flow.yaml)."
+        ),
+    ] = None,
+    execution: Annotated[
+        str | None, typer.Option("--execution", "-e", help="Execution name (default: a UUID).")
+    ] = None,
+    config: ConfigOption = None,
+    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    worker: Annotated[
+        bool,
+        typer.Option(help="Run an in-process worker; --no-worker relies on running workers."),
+    ] = True,
+    resolve_refs: Annotated[
+        bool, typer.Option("--resolve-refs", help="Resolve '!Ref Service/Function' tags.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON status object.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Run one flow to completion and print its output as JSON.
+
+    Connects to TEMPORAL_ADDRESS (default 127.0.0.1:7233). When nothing answers there and
+    TEMPORAL_ADDRESS is not set, it starts the embedded Temporal server by itself. Exit 0
+    when the flow succeeds, 3 when it fails (its error and cause are printed), 1 for invalid
+    input or definition.
+    """
+    try:
+        definition = load_definition(file, resolve_refs=resolve_refs)
+        flow_name = check_name("flow", name or default_flow_name(file))
+        payload = parse_json_object(input, "--input")
+        project = load_config(config, beside=file)
+        result = asyncio.run(
+            _run(flow_name, definition, payload, execution, project, task_queue, worker)
+        )
+    except (
+        DefinitionError,
+        UserError,
+        ValueError,
+        ConfigError,
+        DevServerError,
+        ExecutionAlreadyExists,
+    ) as exc:
+        fail(exc, debug)
+    except FlowFailed as exc:
+        if as_json:
+            print(json.dumps({"status": exc.status, "error": exc.error, "cause": exc.cause}))
+        else:
+            err(f"flow {exc.status.lower()}: {exc.error}")
+            if exc.cause:
+                err(f"cause: {exc.cause}")
+        raise typer.Exit(EXIT_FLOW_FAILED) from None
+    if as_json:
+        print(json.dumps({"status": "Succeeded", "output": result}))
+    else:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+def default_flow_name(file: Path) -> str:
+    stem = file.stem
+    if stem in {"flow", "main", "definition"} and file.resolve().parent.name:
+        return file.resolve().parent.name
+    return stem
+
+
+def load_config(path: Path | None, beside: Path | None = None) -> ProjectConfig:
+    """The project config: ``path``, else ./fdl.yaml, else fdl.yaml beside the flow file."""
+    if path is None and beside is not None and not Path("fdl.yaml").is_file():
+        candidate = beside.parent / "fdl.yaml"
+        path = candidate if candidate.is_file() else None
+    return load_project_config(path)
+
+
+async def _run(
+    flow_name: str,
+    definition: Any,
+    payload: dict[str, Any],
+    execution: str | None,
+    project: ProjectConfig,
+    task_queue: str,
+    with_worker: bool,
+) -> dict[str, Any]:
+    async with (
+        temporal_client(embedded_ok=True) as client,
+        optional_worker(client, project, task_queue, with_worker),
+    ):
+        started = await start_flow(
+            client,
+            flow_name=flow_name,
+            definition=definition,
+            input=payload,
+            execution_name=execution,
+            task_queue=task_queue,
+        )
+        err(f"execution {started.execution_name} of flow {flow_name} started")
+        return await wait_for_result(started.handle)
+
+
+@asynccontextmanager
+async def temporal_client(*, embedded_ok: bool) -> AsyncIterator[Client]:
+    """A client for TEMPORAL_ADDRESS; with ``embedded_ok`` and no server there, the embedded one."""
+    explicit = os.environ.get("TEMPORAL_ADDRESS")
+    address = explicit or f"127.0.0.1:{DEV_PORT}"
+    host, _, port = address.rpartition(":")
+    if explicit or not embedded_ok or port_open(host, int(port)):
+        try:
+            yield await connect(address)
+        except RuntimeError as exc:
+            raise UserError(f"no Temporal server answers at {address}: {exc}") from None
+        return
+    server = embedded_server(DEV_PORT)
+    err(f"no Temporal server at {address}: starting the embedded one (state in {STATE_DIR}/)")
+    with server:
+        err(f"Temporal Web UI: {server.ui_address}")
+        yield await connect(server.address, server.namespace)
+
+
+def embedded_server(port: int, ui_port: int = DEV_UI_PORT) -> DevServer:
+    """The embedded dev server: SQLite state and log under ``.fdl/``, the Web UI on."""
+    STATE_DIR.mkdir(exist_ok=True)
+    ui = ui_port if not port_open("127.0.0.1", ui_port) else free_port()
+    return DevServer(
+        port=port,
+        ui_port=ui,
+        db_file=STATE_DIR / "temporal.db",
+        namespace=temporal_namespace(),
+        log_file=STATE_DIR / "temporal.log",
+    )
+
+
+@asynccontextmanager
+async def optional_worker(
+    client: Client, project: ProjectConfig, task_queue: str, enabled: bool
+) -> AsyncIterator[None]:
+    if not enabled:
+        yield
+        return
+    from worker.app import build_worker
+
+    async with build_worker(client, task_queue=task_queue, config=project):
+        yield
+
+
+def dev(
+    port: Annotated[int, typer.Option(help="Temporal frontend port.")] = DEV_PORT,
+    ui_port: Annotated[int, typer.Option(help="Web UI port.")] = DEV_UI_PORT,
+    config: ConfigOption = None,
+    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    debug: DebugOption = False,
+) -> None:
+    """Start the embedded Temporal server (state in .fdl/) and a worker, until Ctrl-C.
+
+    Then run flows from another terminal with `fdl run FILE` and watch them in the Web UI.
+    """
+    try:
+        project = load_config(config)
+        if port_open("127.0.0.1", port):
+            raise UserError(f"port {port} is in use: is another Temporal server running?")
+        server = embedded_server(port, ui_port)
+        with server:
+            print(f"Temporal server: {server.address} (namespace {server.namespace})")
+            print(f"Temporal Web UI: {server.ui_address}")
+            print(f"worker serving task queue {task_queue!r}; press Ctrl-C to stop")
+            sys.stdout.flush()
+            asyncio.run(_serve(server.address, project, task_queue))
+    except (UserError, ConfigError, DevServerError) as exc:
+        fail(exc, debug)
+
+
+def worker_command(
+    config: ConfigOption = None,
+    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    debug: DebugOption = False,
+) -> None:
+    """Run a worker against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE until SIGINT or SIGTERM.
+
+    Start as many as you like, on any machine: they share the task queue's work.
+    """
+    try:
+        project = load_config(config)
+        asyncio.run(_serve(None, project, task_queue))
+    except (UserError, ConfigError) as exc:
+        fail(exc, debug)
+
+
+async def _serve(address: str | None, project: ProjectConfig, task_queue: str) -> None:
+    """Run a worker until SIGINT/SIGTERM, then shut it down gracefully."""
+    try:
+        client = await connect(address)
+    except RuntimeError as exc:
+        raise UserError(f"cannot connect to Temporal: {exc}") from None
+    from worker.app import build_worker
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with build_worker(client, task_queue=task_queue, config=project):
+        err(f"worker ready on task queue {task_queue!r}")
+        await stop.wait()
+        err("stopping worker...")
+    err("worker stopped")
