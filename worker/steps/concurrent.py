@@ -12,6 +12,8 @@ import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
+from temporalio import workflow
+
 from translator import ir
 from worker import data, errors
 from worker.steps.runtime import ListResult, Outcome, Runtime, StepCall
@@ -86,7 +88,7 @@ async def run_all(jobs: Sequence[Callable[[], Awaitable[T]]], *, limit: int) -> 
     if not lanes:
         return []
     try:
-        await asyncio.wait(lanes, return_when=asyncio.FIRST_EXCEPTION)
+        await workflow.wait(lanes, return_when=asyncio.FIRST_EXCEPTION)
         failure = _first_failure(lanes)
     finally:
         for other in lanes:

@@ -126,6 +126,10 @@ class Runtime:
         return index[target]
 
     def _show_details(self) -> None:
+        if not workflow.in_workflow():
+            # An evicted workflow's coroutines are closed by the garbage collector, outside
+            # the workflow's event loop; their `finally: leave()` must not call the workflow.
+            return
         paths = list(self._active)
         lines = [f"- `{path}`" for path in paths[:DETAILS_LIMIT]]
         if len(paths) > DETAILS_LIMIT:
