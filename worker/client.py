@@ -104,7 +104,7 @@ async def start_flow(
         ValueError: the flow or execution name is not legal.
     """
     check_name("flow", flow_name)
-    name = check_name("execution", execution_name or str(uuid.uuid4()))
+    name = check_name("execution", execution_name) if execution_name else str(uuid.uuid4())
     run = FlowRun(
         flow_name=flow_name, execution_name=name, definition=definition.to_json(), input=input
     )
