@@ -52,7 +52,8 @@ def parse_resource_arn(arn: str) -> ir.Resource:
     parts = arn.split(":", 4)
     if len(parts) != 5 or parts[0] != "acs":
         raise ArnError(
-            f"'{arn}' is not a resource ARN: expected {FC_FORM}, {MNS_FORM} or {FLOW_FORM}"
+            f"'{arn}' is not an Alibaba Cloud ARN: expected an FC function, MNS queue or topic, "
+            "or flow ARN such as acs:fc:::services/{service}/functions/{function}"
         )
     _, service, region, account, resource = parts
     for label, scope in (("region", region), ("account", account)):

@@ -26,6 +26,7 @@ from translator.source import (
     Reader,
     Reporter,
     ScalarNode,
+    alternatives,
     describe,
     key_path,
     quote,
@@ -55,7 +56,9 @@ STEP_KEYS: dict[str, tuple[str, ...]] = {
     "succeed": ("type", "name", *_IO),
     "fail": ("type", "name", *_IO, "error", "cause"),
 }
-_REQUIRED: dict[str, tuple[str, ...]] = {
+_REQUIRED: dict[str, tuple[str | tuple[str, ...], ...]] = {
+    "task": (("resourceArn", "action"),),
+    "wait": (("duration", "timestamp"),),
     "choice": ("choices",),
     "parallel": ("branches",),
     "foreach": ("iterationMapping", "steps"),
@@ -64,11 +67,19 @@ FLOW_KEYS = ("version", "type", "steps", *_IO, "timeoutSeconds", "name", "descri
 
 
 def _owners_note(key: str, kind: str) -> str | None:
+    """A better message than "unknown key" for a key that belongs to other step types."""
+    if key == "end":
+        return f"'end' is not allowed on a {kind} step, which ends its step list by itself"
     owners = [other for other in STEP_TYPES if key in STEP_KEYS[other]]
     if not owners:
         return None
-    listed = ", ".join(owners)
-    return f"'{key}' is not allowed on a {kind} step (only on {listed} steps)"
+    return f"'{key}' is not allowed on a {kind} step (only on {alternatives(owners)} steps)"
+
+
+def _default_note(key: str) -> str | None:
+    if key == "condition":
+        return "'condition' is not allowed in default, which runs when no choice matches"
+    return None
 
 
 def parse_flow(root: Node | None, reporter: Reporter) -> model.Flow | None:
@@ -144,15 +155,16 @@ class _Parser(Reader):
         if root is None:
             self.report(None, "", "the document is empty: a flow needs version, type and steps")
             return None
-        found = self.fields(root, "", "the flow", FLOW_KEYS, ("version", "type", "steps"))
+        found = self.fields(
+            root, "", "the flow definition", FLOW_KEYS, ("version", "type", "steps")
+        )
         if found is None:
             return None
         version = self.version(found["version"]) if "version" in found else None
         if "type" in found:
-            self.choose(*found["type"], ("flow",), "document type")
-        for key in ("name", "description"):
-            if key in found:
-                self.string(*found[key])
+            self.document_type(*found["type"])
+        if "name" in found:
+            self.string(*found["name"])
         return model.Flow(
             version=version,
             steps=self.step_list(*found["steps"]) if "steps" in found else None,
@@ -160,6 +172,10 @@ class _Parser(Reader):
             **self.io_mappings(found),
             timeout_seconds=self.optional(found, "timeoutSeconds", self.timeout),
         )
+
+    def document_type(self, node: Node, path: str) -> None:
+        if not (isinstance(node, ScalarNode) and node.value == "flow"):
+            self.expected(node, path, "'flow'")
 
     def version(self, entry: tuple[Node, str]) -> Any:
         node, path = entry
@@ -195,7 +211,7 @@ class _Parser(Reader):
             name = self.name(name_node, key_path(path, "name")) if name_node else None
             return model.Broken(name=name, span=node.span, path=path)
         what = f"a {kind} step"
-        required = ("type", "name", *_REQUIRED.get(kind, ()))
+        required: tuple[str | tuple[str, ...], ...] = ("type", "name", *_REQUIRED.get(kind, ()))
         found = self.fields(
             node, path, what, STEP_KEYS[kind], required, lambda key: _owners_note(key, kind)
         )
@@ -250,12 +266,7 @@ class _Parser(Reader):
             self.report(node.span, path, "a task has either resourceArn or action, not both")
             return None
         if "resourceArn" not in found and "action" not in found:
-            self.report(
-                common["span"],
-                common["path"],
-                "missing required key 'resourceArn' (or 'action') in a task step",
-            )
-            return None
+            return None  # reported as a missing key
         node, path = found["resourceArn"] if "resourceArn" in found else found["action"]
         text = self.string(node, path, non_empty=True)
         if text is None:
@@ -339,12 +350,6 @@ class _Parser(Reader):
         if "duration" in found and "timestamp" in found:
             node, path = found["timestamp"]
             self.report(node.span, path, "a wait step has either duration or timestamp, not both")
-        elif "duration" not in found and "timestamp" not in found:
-            self.report(
-                common["span"],
-                common["path"],
-                "missing required key 'duration' (or 'timestamp') in a wait step",
-            )
         return model.Wait(
             **common,
             duration=self.optional(found, "duration", self.duration),
@@ -389,7 +394,7 @@ class _Parser(Reader):
         self, node: Node, path: str, what: str, required: tuple[str, ...]
     ) -> model.Option | None:
         allowed = (*required, "steps", "goto")
-        found = self.fields(node, path, what, allowed, required)
+        found = self.fields(node, path, what, allowed, required, _default_note)
         if found is None:
             return None
         return model.Option(

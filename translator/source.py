@@ -166,7 +166,9 @@ def compose(text: str, reporter: Reporter) -> Any:
         return yaml.compose(text, Loader=_PyLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        message = error.problem or error.context or "invalid YAML"
+        message = error.problem or error.context or "not YAML"
+        if error.problem and error.context and error.context_mark:
+            message += f" ({error.context} at line {error.context_mark.line + 1})"
         reporter.add(_span(mark) if mark else None, "", f"invalid YAML: {message}")
     except yaml.reader.ReaderError as error:
         code = error.character if isinstance(error.character, int) else ord(error.character)
@@ -253,7 +255,7 @@ class _Builder:
         except (ValueError, KeyError, TypeError, yaml.YAMLError):
             value = None
         if (value is None and node.tag != f"{_TAG}null") or _not_finite(value):
-            self.reporter.add(span, path, f"{node.value!r} is not a valid {_tag_name(node.tag)}")
+            self.reporter.add(span, path, _bad_scalar(node.value, node.tag))
             return InvalidNode(span)
         return ScalarNode(value, span)
 
@@ -343,9 +345,11 @@ def _not_finite(value: object) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
 
 
-def _tag_name(tag: str) -> str:
-    names = {"int": "integer", "float": "number", "bool": "boolean", "null": "null"}
-    return names.get(tag.removeprefix(_TAG), tag)
+def _bad_scalar(text: str, tag: str) -> str:
+    if tag == f"{_TAG}float":
+        return f"'{text}' is not a JSON number (JSON has no NaN or infinity)"
+    names = {"int": "integer", "bool": "boolean"}
+    return f"'{text}' is not a valid {names.get(tag.removeprefix(_TAG), tag)}"
 
 
 # --- typed reading, for the parser --------------------------------------------------------------
@@ -380,6 +384,12 @@ def describe_value(value: object) -> str:
     return f"string {quote(str(value))}"
 
 
+def alternatives(options: Collection[str]) -> str:
+    """``a, b or c`` for messages."""
+    *rest, last = options
+    return f"{', '.join(rest)} or {last}" if rest else last
+
+
 def quote(text: str, limit: int = 60) -> str:
     """``'text'`` for messages, shortened past ``limit`` characters."""
     if len(text) > limit:
@@ -399,14 +409,19 @@ class Reader:
         path: str,
         what: str,
         allowed: Collection[str],
-        required: Collection[str] = (),
+        required: Collection[str | tuple[str, ...]] = (),
         note: Callable[[str], str | None] = lambda key: None,
     ) -> Fields | None:
-        """The entries of a mapping, after reporting unknown and missing keys."""
+        """The entries of a mapping, after reporting unknown and missing keys.
+
+        A tuple in ``required`` means "one of these". A missing key is not reported when an
+        unknown key was already reported as its likely misspelling.
+        """
         if not isinstance(node, MappingNode):
             self.expected(node, path, f"{what} (a mapping)")
             return None
         found: Fields = {}
+        misspelled: set[str] = set()
         for key, value in node.items:
             child = key_path(path, key.name)
             if key.name in allowed:
@@ -415,9 +430,12 @@ class Reader:
             close = difflib.get_close_matches(key.name, allowed, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             self.report(key.span, child, note(key.name) or f"unknown key '{key.name}'{hint}")
-        for name in required:
-            if name not in found:
-                self.report(node.span, path, f"missing required key '{name}' in {what}")
+            misspelled.update(close)
+        for names in required:
+            group = (names,) if isinstance(names, str) else names
+            if not any(name in found or name in misspelled for name in group):
+                others = "".join(f" (or '{name}')" for name in group[1:])
+                self.report(node.span, path, f"missing required key '{group[0]}'{others} in {what}")
         return found
 
     def expected(self, node: Node, path: str, what: str) -> None:
@@ -485,10 +503,8 @@ class Reader:
             return value
         close = difflib.get_close_matches(value, options, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        listed = ", ".join(options)
-        self.report(
-            node.span, path, f"unknown {what} {quote(value)}{hint}: expected one of {listed}"
-        )
+        message = f"unknown {what} {quote(value)}{hint}: expected {alternatives(options)}"
+        self.report(node.span, path, message)
         return None
 
     def optional(self, found: Fields, key: str, read: Callable[[Node, str], Any]) -> Any:

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from translator import ir, model
-from translator.source import Reporter, describe_value
+from translator.source import Reporter, alternatives, describe_value
 
 PATTERNS_BY_KIND: dict[str, tuple[ir.Pattern, ...]] = {
     "fc": ("requestResponse", "sync", "waitForCallback"),
@@ -107,7 +107,7 @@ def _check_task(task: model.Task, reporter: Reporter) -> None:
     kind = task.resource.value.kind
     label = _LABELS[kind]
     if task.pattern is not None and task.pattern.value not in PATTERNS_BY_KIND[kind]:
-        allowed = " or ".join(PATTERNS_BY_KIND[kind])
+        allowed = alternatives(PATTERNS_BY_KIND[kind])
         message = f"pattern '{task.pattern.value}' is not supported for {label}: use {allowed}"
         reporter.add(task.pattern.span, task.pattern.path, message)
     if kind in PARAMS_BY_KIND:
@@ -125,7 +125,7 @@ def _check_params(
     for param in task.service_params:
         name = param.name
         if name.value not in allowed:
-            expected = ", ".join(allowed)
+            expected = alternatives(allowed)
             message = f"unknown service parameter '{name.value}' for {label}: expected {expected}"
             reporter.add(name.span, name.path, message)
         elif isinstance(param.source, ir.Constant):
@@ -140,6 +140,6 @@ def _param_value_problem(name: str, value: object) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             return f"expected an integer from {low} to {high}, got {describe_value(value)}"
     if name in _CHOICE_PARAMS and value not in _CHOICE_PARAMS[name]:
-        expected = " or ".join(_CHOICE_PARAMS[name])
+        expected = alternatives(_CHOICE_PARAMS[name])
         return f"expected {expected}, got {describe_value(value)}"
     return None
