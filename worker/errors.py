@@ -21,6 +21,8 @@ TASK_TIMEOUT = "FnF.TaskTimeout"
 """A task attempt ran longer than its ``timeoutSeconds``."""
 INVALID_LOCAL = "FnF.InvalidLocal"
 """A task result that is not a JSON object (nor a string holding one)."""
+FAIL = "FnF.Fail"
+"""Failure type of an execution ended by a ``fail`` step without ``error`` (never matched)."""
 
 FC_FUNCTION_NOT_FOUND = "FC.FunctionNotFound"
 FC_INVALID_ARGUMENT = "FC.InvalidArgument"
@@ -37,14 +39,20 @@ class FlowError(Exception):
         cause: the human-readable reason.
     """
 
-    def __init__(self, error: str, cause: str) -> None:
+    def __init__(self, error: str, cause: str, *, where: str = "") -> None:
         super().__init__(f"{error}: {cause}" if error else cause)
         self.error = error
         self.cause = cause
+        self.where = where
 
     def to_application_error(self) -> ApplicationError:
-        """The failure that ends the workflow: type = error name, message = cause."""
-        return ApplicationError(self.cause, type=self.error, non_retryable=True)
+        """The failure that ends the workflow: type = error name, message = cause.
+
+        A ``fail`` step may leave both empty; Temporal cannot show an empty failure, so the
+        type is then ``FnF.Fail`` and the message says which step failed the execution.
+        """
+        message = self.cause or f"{self.where or 'the flow'} failed without a cause"
+        return ApplicationError(message, type=self.error or FAIL, non_retryable=True)
 
 
 def runtime_error(cause: str) -> FlowError:

@@ -10,6 +10,8 @@ message is the cause, so the interpreter's ``retry``/``catch`` can match it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import importlib
 import inspect
 import json
@@ -134,8 +136,10 @@ class PythonHandler:
             if inspect.iscoroutinefunction(handler):
                 result = await handler(event, context)
             else:
-                loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(self._executor, handler, event, context)
+                # Run in a copy of the activity's context, so a handler can still call
+                # temporalio.activity.info() / heartbeat() from its thread.
+                call = functools.partial(contextvars.copy_context().run, handler, event, context)
+                result = await asyncio.get_running_loop().run_in_executor(self._executor, call)
             return await result if inspect.isawaitable(result) else result
         except Exception as exc:
             raise function_error(type(exc).__name__, str(exc)) from exc

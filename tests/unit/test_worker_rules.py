@@ -135,3 +135,8 @@ def test_error_matching() -> None:
     assert errors.matches(["FnF.ALL"], "Anything")
     assert errors.matches(["A", "B"], "B")
     assert not errors.matches(["a"], "A")
+
+
+def test_fail_without_error_or_cause_still_shows_a_failure() -> None:
+    failure = errors.FlowError("", "", where="JobFailed").to_application_error()
+    assert (failure.type, failure.message) == ("FnF.Fail", "JobFailed failed without a cause")

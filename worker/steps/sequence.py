@@ -93,6 +93,6 @@ async def execute(rt: Runtime, step: ir.Step, call: StepCall) -> Outcome:
         case ir.SucceedStep():
             return Outcome(stop=True)
         case ir.FailStep():
-            raise simple.failure(step)
+            raise simple.failure(step, call.path)
         case _:
             assert_never(step)

@@ -79,6 +79,6 @@ def parse_timestamp(value: Any, path: str) -> datetime:
     return moment
 
 
-def failure(step: ir.FailStep) -> errors.FlowError:
-    """The error a ``fail`` step raises: its ``error`` name and ``cause``."""
-    return errors.FlowError(step.error, step.cause)
+def failure(step: ir.FailStep, path: str) -> errors.FlowError:
+    """The error a ``fail`` step raises: its ``error`` name and ``cause`` (empty if unset)."""
+    return errors.FlowError(step.error, step.cause, where=path)
