@@ -19,14 +19,14 @@ PATTERNS_BY_KIND: dict[str, tuple[ir.Pattern, ...]] = {
     "fc": ("requestResponse", "sync", "waitForCallback"),
     "mns_queue": ("requestResponse", "waitForCallback"),
     "mns_topic": ("requestResponse", "waitForCallback"),
-    "flow": ("requestResponse", "sync", "waitForCallback"),
+    "fnf_flow": ("requestResponse", "sync", "waitForCallback"),
     "action": ("requestResponse",),
 }
 PARAMS_BY_KIND: dict[str, tuple[str, ...]] = {
     "fc": ("InvocationType", "StatefulAsyncInvocationID"),
     "mns_queue": ("MessageBody", "Priority", "DelaySeconds"),
     "mns_topic": ("MessageBody", "MessageTag", "MessageAttributes"),
-    "flow": ("Input", "ExecutionName"),
+    "fnf_flow": ("Input", "ExecutionName"),
 }
 """The ``serviceParams`` keys each resource accepts; ``action`` tasks pass any key through."""
 
@@ -36,7 +36,7 @@ _LABELS = {
     "fc": "an FC function",
     "mns_queue": "an MNS queue",
     "mns_topic": "an MNS topic",
-    "flow": "a flow",
+    "fnf_flow": "a flow",
     "action": "an action",
 }
 
