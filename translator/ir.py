@@ -187,9 +187,12 @@ class TopicResource:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FlowResource:
-    """``acs:fnf:::flow/{flow}``: a subflow."""
+    """``acs:fnf:::flow/{flow}``: a subflow.
 
-    kind: Literal["flow"] = "flow"
+    Its kind is ``fnf_flow``, not ``flow``: kinds must be unique, and ``flow`` is :class:`Flow`'s.
+    """
+
+    kind: Literal["fnf_flow"] = "fnf_flow"
     arn: str
     flow: str
 
