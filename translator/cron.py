@@ -217,10 +217,11 @@ def _parse_field(token: str, field: _Field) -> tuple[int, ...]:
 def _parse_item(item: str, field: _Field) -> range:
     base, slash, step_text = item.partition("/")
     bounds = base.split("-")
-    if not base or "/" in step_text or len(bounds) > 2 or (base == "*") != ("*" in base):
-        if field.question and _QUARTZ.fullmatch(item):
-            raise field.error(f"'{item}' — L, W and # are not supported")
-        raise field.error(f"'{item}' is not a value, range or step (e.g. 5, 1-5, */5, 0-30/10)")
+    malformed = "" in bounds or len(bounds) > 2 or "/" in step_text
+    if malformed or (base == "*") != ("*" in base):
+        raise _syntax_error(
+            item, field, "is not a value, range or step (e.g. 5, 1-5, */5, 0-30/10)"
+        )
     if base == "*":
         start, end = field.low, field.high
     else:
@@ -244,9 +245,14 @@ def _parse_value(text: str, field: _Field, item: str) -> int:
         return int(text)
     if text.upper() in field.names:
         return field.names.index(text.upper()) + field.low
+    raise _syntax_error(item, field, f"is not {field.expected}", text)
+
+
+def _syntax_error(item: str, field: _Field, problem: str, value: str | None = None) -> CronError:
+    """The error for a bad item, naming Quartz's day extensions when the item is one."""
     if field.question and _QUARTZ.fullmatch(item):
-        raise field.error(f"'{item}' — L, W and # are not supported")
-    raise field.error(f"'{text}' is not {field.expected}")
+        return field.error(f"'{item}' — L, W and # are not supported")
+    return field.error(f"'{item if value is None else value}' {problem}")
 
 
 def _check_day_occurs(calendar: CronCalendar, day: str, month: str) -> None:
@@ -306,13 +312,14 @@ def _calendar_times(rule: CronCalendar, after: datetime) -> Iterator[datetime]:
     expression = " ".join(_croniter_field(values, field) for values, field in fields)
     times = croniter(expression, after, second_at_beginning=True, day_or=True)
     valid = _times_of_day(rule)
-    last = after
+    last = after.astimezone(UTC)
     while True:
         moment: datetime = times.get_next(datetime)
         # croniter moves a local time that a DST change skips to the next valid minute (and
         # may return that minute twice); Temporal does not fire, so neither does the preview.
-        if (moment.second, moment.minute, moment.hour) in valid and moment > last:
-            last = moment
+        # Compared in UTC: datetimes sharing a tzinfo compare by wall clock and ignore fold.
+        if (moment.second, moment.minute, moment.hour) in valid and moment.astimezone(UTC) > last:
+            last = moment.astimezone(UTC)
             yield moment
 
 
