@@ -16,8 +16,12 @@ Decisions (the reference leaves them open):
   restrict, a day matches if either matches (standard cron, and croniter's ``day_or``).
 - A day-of-month that no month of the month field has (``30`` in ``FEB``) is an error, since
   the schedule would never fire.
-- Daylight saving, as Temporal runs it: a local time that does not exist on the day clocks go
-  forward is skipped, a local time that occurs twice on the day they go back fires twice.
+- Daylight saving ("may skip or repeat runs"): a local time that does not exist on the day
+  clocks go forward is skipped; one that occurs twice on the day they go back fires twice.
+  Temporal (server 1.32) fires exactly so west of UTC. At or east of UTC it misses the first
+  copy of a doubled time and may drop or shift times in the hour after it; on 30-minute changes
+  (Lord Howe) it fires a missing time 30 minutes late. ``tests/integration/test_cron_temporal.py``
+  pins each such difference.
 - ``@every Nm`` fires at whole multiples of N minutes since the Unix epoch (Temporal's interval
   with phase 0), whatever ``CRON_TZ`` says.
 """
@@ -264,11 +268,12 @@ def _check_day_occurs(calendar: CronCalendar, day: str, month: str) -> None:
 
 
 def next_fire_times(schedule: CronSchedule, after: datetime, n: int) -> list[datetime]:
-    """The next ``n`` times the schedule fires strictly after ``after``, as Temporal fires them.
+    """The next ``n`` times the schedule fires strictly after ``after``.
 
     Calendars are computed with croniter in the schedule's zone; local times that a daylight
     saving change skips are left out (croniter would move them to the next valid minute, while
-    Temporal does not fire). ``@every`` times are multiples of the interval since the epoch.
+    Temporal does not fire), doubled ones appear twice. ``@every`` times are multiples of the
+    interval since the epoch. See the module docstring for where Temporal departs from this.
 
     Args:
         schedule: a schedule from :func:`parse_cron`.
