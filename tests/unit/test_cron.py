@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,7 +36,7 @@ WEEKDAYS = (1, 2, 3, 4, 5)
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def cal(text: str, zone: str = "UTC", **fields: tuple[int, ...]) -> CronSchedule:
+def cal(text: str, zone: str = "UTC", **fields: Any) -> CronSchedule:
     """The expected schedule: the midnight baseline with ``fields`` changed."""
     return CronSchedule(text=text, time_zone=zone, rule=replace(MIDNIGHT, **fields))
 
@@ -441,3 +442,9 @@ def test_spec_every_is_an_interval() -> None:
     assert not spec.calendars
     assert [(i.every.total_seconds(), i.offset) for i in spec.intervals] == [(5400, None)]
     assert spec.time_zone_name == "UTC"
+
+
+def test_spec_every_keeps_the_zone_for_display() -> None:
+    # Temporal aligns intervals to the epoch whatever the zone; the zone still shows in the UI.
+    spec = to_schedule_spec(parse_cron("CRON_TZ=Asia/Kolkata @every 7m"))
+    assert spec.time_zone_name == "Asia/Kolkata"
