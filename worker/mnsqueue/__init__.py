@@ -7,6 +7,7 @@ a store over HTTP with the MNS REST/XML API, so worker programs written with the
 
 from __future__ import annotations
 
+from worker.mnsqueue.auth import Credentials
 from worker.mnsqueue.errors import (
     MessageNotExist,
     MnsError,
@@ -22,9 +23,11 @@ from worker.mnsqueue.model import (
     SendResult,
     Visibility,
 )
+from worker.mnsqueue.server import QueueServer, serve_queue
 from worker.mnsqueue.store import QueueStore
 
 __all__ = [
+    "Credentials",
     "Message",
     "MessageNotExist",
     "MnsError",
@@ -32,9 +35,11 @@ __all__ = [
     "QueueAlreadyExist",
     "QueueAttributes",
     "QueueNotExist",
+    "QueueServer",
     "QueueSettings",
     "QueueStore",
     "ReceiptHandleError",
     "SendResult",
     "Visibility",
+    "serve_queue",
 ]

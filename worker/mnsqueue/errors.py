@@ -128,3 +128,19 @@ class SignatureDoesNotMatch(MnsError):
         "The request signature we calculated does not match the signature you provided. "
         "Check your key and signing method."
     )
+
+
+class MissingReceiptHandle(MnsError):
+    """DeleteMessage or ChangeMessageVisibility named no receipt handle."""
+
+    code = "MissingReceiptHandle"
+    status = 400
+    default_message = "ReceiptHandle is required."
+
+
+class MissingVisibilityTimeout(MnsError):
+    """ChangeMessageVisibility named no visibility timeout."""
+
+    code = "MissingVisibilityTimeout"
+    status = 400
+    default_message = "VisibilityTimeout is required."
