@@ -118,9 +118,10 @@ class MnsApi:
         if call.query.get("metaoverride", "").lower() == "true":
             self.store.set_attributes(call.queue, settings)
             return Response(204)
-        if not self.store.create_queue(call.queue, settings):
-            return Response(204)
-        return Response(201, headers={"Location": f"{call.base_url}/queues/{call.queue}"})
+        created = self.store.create_queue(call.queue, settings)
+        # The SDK reads Location after either status.
+        location = {"Location": f"{call.base_url}/queues/{call.queue}"}
+        return Response(201 if created else 204, headers=location)
 
     def _get_queue(self, call: _Call) -> Response:
         return Response(200, xmlcodec.render_queue_attributes(self.store.attributes(call.queue)))

@@ -21,6 +21,8 @@ from worker.mnsqueue.auth import Credentials
 from worker.mnsqueue.store import QueueStore
 
 MNS_VERSION = "2015-06-06"
+# How soon the accept loop notices stop(); it costs one wake-up per interval while idle.
+_STOP_POLL_SECONDS = 0.05
 _log = logging.getLogger(__name__)
 
 
@@ -58,14 +60,17 @@ class QueueServer:
         """Serve in a daemon thread; return ``self``."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever, name=f"mnsqueue {self.url}", daemon=True
+                target=self._httpd.serve_forever,
+                args=(_STOP_POLL_SECONDS,),
+                name=f"mnsqueue {self.url}",
+                daemon=True,
             )
             self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve in this thread until :meth:`stop` is called from another one."""
-        self._httpd.serve_forever()
+        self._httpd.serve_forever(_STOP_POLL_SECONDS)
 
     def stop(self) -> None:
         """Stop serving, close the port and every client connection; idempotent."""
