@@ -172,7 +172,8 @@ class Visibility(NamedTuple):
 def check_range(name: str, value: int, low: int, high: int, unit: str = "seconds") -> int:
     """Return ``value``, or raise :class:`InvalidArgument` in MNS words if out of range."""
     if not low <= value <= high:
-        raise InvalidArgument(f"The value of {name} should between {low} and {high} {unit}.")
+        unit = f" {unit}" if unit else ""
+        raise InvalidArgument(f"The value of {name} should between {low} and {high}{unit}.")
     return value
 
 

@@ -1,0 +1,206 @@
+"""``fdl queue``: the embedded MNS-compatible message queue (serve it, and look inside).
+
+``fdl queue serve`` answers the Alibaba MNS queue API, so worker programs written with the
+``aliyun-mns-sdk`` client run unchanged against ``http://127.0.0.1:8234``. The other commands
+open the same SQLite file directly; they work while the server runs (SQLite locks the file).
+Exit codes: 0 ok, 1 a queue error (e.g. no such queue) or a port in use, 2 usage.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from cli.common import UserError, err, fail
+from worker.mnsqueue import Credentials, MnsError, QueueSettings, QueueStore, serve_queue
+
+DEFAULT_DB = Path(".fdl") / "queue.db"
+DEFAULT_PORT = 8234
+
+DbOption = Annotated[
+    Path, typer.Option("--db", envvar="FDL_QUEUE_DB", help="SQLite file holding the queues.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
+NameArgument = Annotated[str, typer.Argument(help="Queue name.", show_default=False)]
+
+queue_app = typer.Typer(
+    name="queue",
+    help="A local, durable message queue that speaks the Alibaba MNS queue API.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``queue`` command group to ``app``."""
+    app.add_typer(queue_app, name="queue")
+
+
+@queue_app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port; 0 picks a free one.")] = DEFAULT_PORT,
+    db: DbOption = DEFAULT_DB,
+    access_id: Annotated[
+        str | None,
+        typer.Option(envvar="FDL_QUEUE_ACCESS_ID", help="AccessKeyId clients must sign with."),
+    ] = None,
+    access_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FDL_QUEUE_ACCESS_KEY", help="AccessKeySecret (without both: accept any)."
+        ),
+    ] = None,
+    auto_create: Annotated[
+        bool, typer.Option(help="Create unknown queues on their first send or receive.")
+    ] = True,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Serve the MNS queue API until Ctrl-C."""
+    if (access_id is None) != (access_key is None):
+        raise typer.BadParameter("give both --access-id and --access-key, or neither")
+    credentials = Credentials(access_id, access_key) if access_id and access_key else None
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s")
+    try:
+        with QueueStore(db, auto_create=auto_create) as store:
+            server = serve_queue(store, host, port, credentials)
+            print(server.url, flush=True)
+            err(f"MNS queue API on {server.url}, queues in {db}")
+            err("signatures checked" if credentials else "any credentials accepted")
+            _serve_until_stopped(server.serve_forever, server.stop)
+    except OSError as exc:
+        fail(UserError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"), debug)
+
+
+@queue_app.command("create")
+def create(
+    name: NameArgument,
+    visibility_timeout: Annotated[
+        int | None, typer.Option(help="Seconds a received message stays invisible (default 30).")
+    ] = None,
+    delay_seconds: Annotated[
+        int | None, typer.Option(help="Delay of messages sent without one (default 0).")
+    ] = None,
+    polling_wait_seconds: Annotated[
+        int | None, typer.Option(help="Wait of receives that name none, 0-30 (default 0).")
+    ] = None,
+    maximum_message_size: Annotated[
+        int | None, typer.Option(help="Largest body in bytes, 1024-65536 (default 65536).")
+    ] = None,
+    message_retention_period: Annotated[
+        int | None, typer.Option(help="Seconds a message is kept (default 345600, 4 days).")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    debug: DebugOption = False,
+) -> None:
+    """Create a queue (nothing changes if it exists with these attributes)."""
+    settings = QueueSettings(
+        visibility_timeout=visibility_timeout,
+        delay_seconds=delay_seconds,
+        polling_wait_seconds=polling_wait_seconds,
+        maximum_message_size=maximum_message_size,
+        message_retention_period=message_retention_period,
+    )
+    try:
+        with QueueStore(db) as store:
+            created = store.create_queue(name, settings)
+    except MnsError as exc:
+        fail(exc, debug)
+    err(f"created queue {name}" if created else f"queue {name} already exists")
+
+
+@queue_app.command("list")
+def list_queues(
+    db: DbOption = DEFAULT_DB, as_json: JsonOption = False, debug: DebugOption = False
+) -> None:
+    """List the queues with their message counts."""
+    try:
+        with QueueStore(db) as store:
+            names, marker = store.list_queues()
+            while marker:
+                more, marker = store.list_queues(marker=marker)
+                names += more
+            queues = [store.attributes(name) for name in names]
+    except MnsError as exc:
+        fail(exc, debug)
+    if as_json:
+        print(json.dumps([dataclasses.asdict(queue) for queue in queues], indent=2))
+        return
+    print(f"{'QUEUE':<32} {'ACTIVE':>8} {'INACTIVE':>8} {'DELAYED':>8}")
+    for queue in queues:
+        counts = (queue.active_messages, queue.inactive_messages, queue.delay_messages)
+        print(f"{queue.name:<32} {counts[0]:>8} {counts[1]:>8} {counts[2]:>8}")
+
+
+@queue_app.command("peek")
+def peek(
+    name: NameArgument,
+    count: Annotated[int, typer.Option("--count", "-n", help="How many messages, 1-16.")] = 1,
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Show the next visible messages without receiving them."""
+    try:
+        with QueueStore(db) as store:
+            messages = store.peek(name, count)
+    except MnsError as exc:
+        fail(exc, debug)
+    if as_json:
+        print(json.dumps([dataclasses.asdict(message) for message in messages], indent=2))
+        return
+    if not messages:
+        err(f"no visible message in {name}")
+    for message in messages:
+        body = message.body if len(message.body) <= 60 else message.body[:57] + "..."
+        print(f"{message.message_id}  priority {message.priority}  {body}")
+
+
+@queue_app.command("send")
+def send(
+    name: NameArgument,
+    body: Annotated[str, typer.Argument(help="Message body, or @file.", show_default=False)],
+    priority: Annotated[int, typer.Option(help="1 (most urgent) to 16.")] = 8,
+    delay: Annotated[
+        int | None, typer.Option(help="Seconds before it can be received (default: the queue's).")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    debug: DebugOption = False,
+) -> None:
+    """Send one message (receivers of a running server see it within a fraction of a second)."""
+    try:
+        text = Path(body[1:]).read_text(encoding="utf-8") if body.startswith("@") else body
+        with QueueStore(db) as store:
+            result = store.send(name, text, priority=priority, delay_seconds=delay)
+    except OSError as exc:
+        fail(UserError(f"cannot read {body[1:]}: {exc.strerror}"), debug)
+    except MnsError as exc:
+        fail(exc, debug)
+    print(result.message_id)
+
+
+def _serve_until_stopped(serve_forever: Callable[[], None], stop: Callable[[], None]) -> None:
+    """Run ``serve_forever`` until Ctrl-C or SIGTERM, then ``stop``."""
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        serve_forever()
+    except KeyboardInterrupt:
+        err("stopping")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop()
+        sys.stderr.flush()
