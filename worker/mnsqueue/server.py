@@ -148,6 +148,7 @@ class _HTTPServer(ThreadingHTTPServer):
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+    wbufsize = -1  # buffered: headers and body leave in one send when the request is done
     server: _HTTPServer
 
     def do_GET(self) -> None:
