@@ -351,6 +351,7 @@ def test_receive_checks_wait_and_visibility(store: QueueStore) -> None:
         store.receive("jobs", wait_seconds=31)
     with pytest.raises(InvalidArgument, match="VisibilityTimeout"):
         store.receive("jobs", 0, visibility_timeout=0)
+    assert store.list_queues() == ([], "")  # refused before auto-creating the queue
 
 
 @pytest.mark.parametrize("name", ["1abc", "has_underscore", "a" * 257, ""])

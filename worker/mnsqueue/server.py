@@ -157,7 +157,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
     do_PUT = do_POST = do_DELETE = do_GET
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.send_error(400, "Content-Length is not a number")
+            return
         request = Request(
             method=self.command,
             target=self.path,

@@ -225,19 +225,17 @@ class QueueStore:
     ) -> list[Message]:
         """Receive up to ``count`` (1-16) messages, as :meth:`receive` does; ``[]`` if none."""
         check_range("numOfMessages", count, 1, MAX_BATCH, "")
+        if wait_seconds is not None:
+            check_range("waitseconds", wait_seconds, 0, MAX_WAIT_SECONDS)
+        if visibility_timeout is not None:
+            check_range("VisibilityTimeout", visibility_timeout, 1, MAX_VISIBILITY_TIMEOUT)
         with self._transaction() as conn:
             row = self._queue(conn, queue, create=self.auto_create)
-        settings = row.settings
-        wait = settings.polling_wait_seconds if wait_seconds is None else wait_seconds
-        visibility = (
-            settings.visibility_timeout if visibility_timeout is None else visibility_timeout
-        )
-        check_range("waitseconds", wait or 0, 0, MAX_WAIT_SECONDS)
-        check_range("VisibilityTimeout", visibility or 0, 1, MAX_VISIBILITY_TIMEOUT)
-        deadline = time.monotonic() + (wait or 0)
+        visibility = _first(visibility_timeout, row.settings.visibility_timeout)
+        deadline = time.monotonic() + _first(wait_seconds, row.settings.polling_wait_seconds)
         with self._lock:
             while not self._closed:
-                messages, due_in = self._claim(row.id, count, visibility or 0)
+                messages, due_in = self._claim(row.id, count, visibility)
                 left = deadline - time.monotonic()
                 if messages or left <= 0:
                     return messages
@@ -325,11 +323,9 @@ class QueueStore:
 
     def _insert(self, conn: sqlite3.Connection, row: QueueRow, message: NewMessage) -> SendResult:
         size = len(message.body.encode("utf-8"))
-        check_range("MessageBody", size, 1, row.settings.maximum_message_size or 0, "bytes")
+        check_range("MessageBody", size, 1, _first(row.settings.maximum_message_size), "bytes")
         check_range("Priority", message.priority, MIN_PRIORITY, MAX_PRIORITY, "")
-        delay = message.delay_seconds
-        if delay is None:
-            delay = row.settings.delay_seconds or 0
+        delay = _first(message.delay_seconds, row.settings.delay_seconds)
         check_range("DelaySeconds", delay, 0, MAX_DELAY_SECONDS)
         return tables.insert_message(conn, row, message.body, message.priority, delay, self._now())
 
@@ -364,3 +360,8 @@ class QueueStore:
         if condition is None:
             condition = self._conditions[queue] = threading.Condition(self._lock)
         return condition
+
+
+def _first(*values: int | None) -> int:
+    """The first value that is not ``None`` (stored settings never are)."""
+    return next(value for value in values if value is not None)
