@@ -6,6 +6,7 @@ time; the long-polling tests use the real clock and assert the wait was honoured
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 from collections import Counter
@@ -238,6 +239,41 @@ def test_concurrent_receivers_get_each_message_once(tmp_path: Path) -> None:
     duplicates = [body for body, count in Counter(received).items() if count > 1]
     assert duplicates == []
     assert sorted(received) == sorted(f"m{i}" for i in range(total))
+
+
+def drain_in_process(
+    path: str, start: threading.Barrier, results: multiprocessing.Queue[list[str]]
+) -> None:
+    """A receiver process: receive until the queue is empty, report the bodies."""
+    received = []
+    with QueueStore(path) as store:
+        start.wait()  # all processes race from here
+        while (message := store.receive("jobs", 0, visibility_timeout=600)) is not None:
+            received.append(message.body)
+            time.sleep(0.001)  # some work, so that every process gets a share
+    results.put(received)
+
+
+def test_receivers_in_several_processes_get_each_message_once(tmp_path: Path) -> None:
+    path = str(tmp_path / "queue.db")
+    with QueueStore(path) as store:
+        for start in range(0, 400, 16):
+            store.send_batch("jobs", [NewMessage(f"m{i}") for i in range(start, start + 16)])
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue[list[str]] = context.Queue()
+    start = context.Barrier(3)
+    processes = [
+        context.Process(target=drain_in_process, args=(path, start, results)) for _ in range(3)
+    ]
+    for process in processes:
+        process.start()
+    shares = [results.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(timeout=10)
+    received = [body for share in shares for body in share]
+    assert min(len(share) for share in shares) > 0  # they did compete
+    assert max(Counter(received).values()) == 1
+    assert sorted(received) == sorted(f"m{i}" for i in range(400))
 
 
 def test_long_poll_wakes_when_a_message_is_sent(tmp_path: Path) -> None:
