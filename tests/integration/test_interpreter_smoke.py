@@ -1,4 +1,4 @@
-"""Smoke test with hand-built IR (before the YAML front-end lands)."""
+"""A flow built directly as IR (as the benchmarks build theirs) runs like compiled YAML."""
 
 from __future__ import annotations
 
