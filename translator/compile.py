@@ -8,6 +8,7 @@ can rely on every required field being present.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,17 +39,25 @@ def compile_text(text: str, *, filename: str = "<string>", resolve_refs: bool = 
     """
     reporter = Reporter(filename, text)
     flow = None
+    # The trees built here are acyclic, yet allocating them triggers full garbage collections
+    # that find nothing: pausing the collector halves the time for large flows (bench/).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         root = load(text, reporter, resolve_refs=resolve_refs)
         if root is not None or not reporter.problems:
             flow = parse_flow(root, reporter)
         if flow is not None:
             validate_flow(flow, reporter)
+        if reporter.problems or flow is None:
+            raise DefinitionError(reporter.problems)
+        return _flow(flow)
     except RecursionError:
         reporter.add(None, "", "the definition is nested too deeply")
-    if reporter.problems or flow is None:
-        raise DefinitionError(reporter.problems)
-    return _flow(flow)
+        raise DefinitionError(reporter.problems) from None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def compile_file(path: str | Path, *, resolve_refs: bool = False) -> ir.Flow:
