@@ -1,6 +1,10 @@
-"""The validated model: what :mod:`translator.parse` builds and :mod:`translator.validate` checks.
+"""The translator's two intermediate data models, passed from stage to stage.
 
-It mirrors the IR step for step, but keeps the source location of everything a later rule
+The located syntax tree (:class:`ScalarNode`, :class:`MappingNode`, :class:`SequenceNode`)
+is what :mod:`translator.source` makes of the YAML: plain values with 1-based spans. The FDL
+model (:class:`Flow`, :class:`StepList`, one class per step type) is what
+:mod:`translator.parse` builds from it and :mod:`translator.validate` checks. The model
+mirrors the IR step for step, but keeps the source location of everything a later rule
 has to point at (step names, ``goto`` targets, the resource, ``pattern``, ``serviceParams``
 keys), and it tolerates holes: a field whose value was reported as a problem is ``None``, so
 validation still runs over the rest of the document and every problem is reported at once.
@@ -10,12 +14,94 @@ Leaves that need no location (mappings, retry policies, conditions) are already 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 from translator import ir
 from translator.errors import Span
 
 T = TypeVar("T")
+
+ScalarValue: TypeAlias = str | int | float | bool | None
+
+# --- the located syntax tree -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarNode:
+    """A resolved scalar.
+
+    Attributes:
+        value: the value by YAML 1.1 safe rules (timestamps kept as their text).
+        span: where the value starts.
+        text_column: 1-based column where ``value`` (a string) appears verbatim on the span's
+            line, or ``None`` when it does not (folded, escaped, block or synthesized text);
+            used to point inside expressions.
+    """
+
+    value: ScalarValue
+    span: Span
+    text_column: int | None = None
+
+    def span_at(self, offset: int) -> Span:
+        """The position of character ``offset`` of the value, or the value's own span."""
+        if self.text_column is None:
+            return self.span
+        return Span(self.span.line, self.text_column + offset)
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A mapping key: its text as written (YAML 1.1 would make ``on`` a boolean) and span."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class MappingNode:
+    """A mapping with unique string keys, in document order."""
+
+    items: tuple[tuple[Key, Node], ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceNode:
+    """A sequence of nodes."""
+
+    items: tuple[Node, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidNode:
+    """A value already reported as a problem (a bad tag); later stages skip it quietly."""
+
+    span: Span
+
+
+Node: TypeAlias = ScalarNode | MappingNode | SequenceNode | InvalidNode
+
+
+def key_path(parent: str, key: str | int) -> str:
+    """Extend an FDL key path: ``steps`` + 2 -> ``steps[2]``; ``steps[2]`` + ``goto``."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key
+
+
+def to_json(node: Node) -> Any:
+    """The plain JSON value of a node (mapping keys are strings; invalid parts become null)."""
+    if isinstance(node, ScalarNode):
+        return node.value
+    if isinstance(node, MappingNode):
+        return {key.name: to_json(value) for key, value in node.items}
+    if isinstance(node, SequenceNode):
+        return [to_json(item) for item in node.items]
+    return None
+
+
+# --- the FDL model -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +152,8 @@ class StepList:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Task(Step):
+    """A ``task`` step (reference 6.1)."""
+
     resource: Located[ir.Resource] | None = None
     pattern: Located[ir.Pattern] | None = None
     service_params: tuple[Param, ...] = ()
@@ -77,11 +165,13 @@ class Task(Step):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pass(Step):
-    pass
+    """A ``pass`` step (reference 6.2)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Wait(Step):
+    """A ``wait`` step; exactly one of ``duration``/``timestamp`` once valid (6.3)."""
+
     duration: ir.Source | None = None
     timestamp: ir.Source | None = None
 
@@ -97,17 +187,23 @@ class Option:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Choice(Step):
+    """A ``choice`` step (reference 6.4)."""
+
     choices: tuple[Option, ...] = ()
     default: Option | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Parallel(Step):
+    """A ``parallel`` step: one step list per branch (reference 6.5)."""
+
     branches: tuple[StepList, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Foreach(Step):
+    """A ``foreach`` step (reference 6.6); ``max_concurrency`` is already capped."""
+
     collection: ir.Path | None = None
     item: str | None = None
     index: str | None = None
@@ -117,11 +213,13 @@ class Foreach(Step):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Succeed(Step):
-    pass
+    """A ``succeed`` step (reference 6.7)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fail(Step):
+    """A ``fail`` step (reference 6.8); omitted error and cause are empty."""
+
     error: str = ""
     cause: str = ""
 

@@ -18,20 +18,8 @@ from translator import ir, model
 from translator.arn import ArnError, parse_action, parse_resource_arn
 from translator.errors import ExpressionError
 from translator.expr import is_reference, parse_condition, parse_path, parse_source
-from translator.source import (
-    Fields,
-    InvalidNode,
-    MappingNode,
-    Node,
-    Reader,
-    Reporter,
-    ScalarNode,
-    alternatives,
-    describe,
-    key_path,
-    quote,
-    to_json,
-)
+from translator.model import InvalidNode, MappingNode, Node, ScalarNode, key_path, to_json
+from translator.source import Fields, Reader, Reporter, alternatives, describe, quote
 
 ONE_YEAR = 365 * 86400
 MAX_WAIT = 2 * 86400

@@ -14,14 +14,20 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import yaml
 
 from translator.errors import Problem, Span
-
-ScalarValue: TypeAlias = str | int | float | bool | None
+from translator.model import (
+    InvalidNode,
+    Key,
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    key_path,
+)
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_TAG}{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")}
@@ -46,81 +52,6 @@ class Reporter:
         if span is not None and 0 < span.line <= len(self.lines):
             line = self.lines[span.line - 1]
         self.problems.append(Problem(self.filename, span, path, message, line))
-
-
-@dataclass(frozen=True, slots=True)
-class ScalarNode:
-    """A resolved scalar.
-
-    Attributes:
-        value: the value by YAML 1.1 safe rules (timestamps kept as their text).
-        span: where the value starts.
-        text_column: 1-based column where ``value`` (a string) appears verbatim on the span's
-            line, or ``None`` when it does not (folded, escaped, block or synthesized text);
-            used to point inside expressions.
-    """
-
-    value: ScalarValue
-    span: Span
-    text_column: int | None = None
-
-    def span_at(self, offset: int) -> Span:
-        """The position of character ``offset`` of the value, or the value's own span."""
-        if self.text_column is None:
-            return self.span
-        return Span(self.span.line, self.text_column + offset)
-
-
-@dataclass(frozen=True, slots=True)
-class Key:
-    """A mapping key: its text as written (YAML 1.1 would make ``on`` a boolean) and span."""
-
-    name: str
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class MappingNode:
-    """A mapping with unique string keys, in document order."""
-
-    items: tuple[tuple[Key, Node], ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class SequenceNode:
-    """A sequence of nodes."""
-
-    items: tuple[Node, ...]
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class InvalidNode:
-    """A value already reported as a problem (a bad tag); later stages skip it quietly."""
-
-    span: Span
-
-
-Node: TypeAlias = ScalarNode | MappingNode | SequenceNode | InvalidNode
-
-
-def key_path(parent: str, key: str | int) -> str:
-    """Extend an FDL key path: ``steps`` + 2 -> ``steps[2]``; ``steps[2]`` + ``goto``."""
-    if isinstance(key, int):
-        return f"{parent}[{key}]"
-    return f"{parent}.{key}" if parent else key
-
-
-def to_json(node: Node) -> Any:
-    """The plain JSON value of a node (mapping keys are strings; invalid parts become null)."""
-    if isinstance(node, ScalarNode):
-        return node.value
-    if isinstance(node, MappingNode):
-        return {key.name: to_json(value) for key, value in node.items}
-    if isinstance(node, SequenceNode):
-        return [to_json(item) for item in node.items]
-    return None
 
 
 def _span(mark: Any) -> Span:
@@ -444,6 +375,7 @@ class Reader:
             self.report(node.span, path, f"expected {what}, got {describe(node)}")
 
     def string(self, node: Node, path: str, *, non_empty: bool = False) -> str | None:
+        """A string (not blank, when ``non_empty``)."""
         value = node.value if isinstance(node, ScalarNode) else None
         if not isinstance(value, str):
             self.expected(node, path, "a non-empty string" if non_empty else "a string")
@@ -454,6 +386,7 @@ class Reader:
         return value
 
     def boolean(self, node: Node, path: str) -> bool | None:
+        """``true`` or ``false`` (YAML 1.1 ``yes``/``no`` included)."""
         value = node.value if isinstance(node, ScalarNode) else None
         if not isinstance(value, bool):
             self.expected(node, path, "true or false")
@@ -470,17 +403,19 @@ class Reader:
         if isinstance(value, bool) or not isinstance(value, wanted):
             self.expected(node, path, "an integer" if integer else "a number")
             return None
+        got = describe_value(value).removeprefix("integer ").removeprefix("number ")
         if above is not None and value <= above:
-            self.report(node.span, path, f"must be greater than {above:g}, got {value:g}")
+            self.report(node.span, path, f"must be greater than {above:g}, got {got}")
         elif at_least is not None and value < at_least:
-            self.report(node.span, path, f"must be at least {at_least:g}, got {value:g}")
+            self.report(node.span, path, f"must be at least {at_least:g}, got {got}")
         elif at_most is not None and value > at_most:
-            self.report(node.span, path, f"must be at most {at_most:g}, got {value:g}")
+            self.report(node.span, path, f"must be at most {at_most:.0f}, got {got}")
         else:
             return value
         return None
 
     def sequence(self, node: Node, path: str, *, non_empty: bool = False) -> tuple[Node, ...]:
+        """The items of a list (none when the value is not a list)."""
         if not isinstance(node, SequenceNode):
             self.expected(node, path, "a list")
             return ()
@@ -498,6 +433,7 @@ class Reader:
         return texts if items and len(texts) == len(items) else None
 
     def choose(self, node: Node, path: str, options: Collection[str], what: str) -> str | None:
+        """One of ``options``, suggesting the closest when the value is another string."""
         value = self.string(node, path)
         if value is None or value in options:
             return value
@@ -508,4 +444,5 @@ class Reader:
         return None
 
     def optional(self, found: Fields, key: str, read: Callable[[Node, str], Any]) -> Any:
+        """``read`` applied to ``found[key]``, or ``None`` when the key is absent."""
         return read(*found[key]) if key in found else None

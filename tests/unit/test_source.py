@@ -8,7 +8,8 @@ import pytest
 
 from translator import source
 from translator.errors import Problem, Span
-from translator.source import InvalidNode, MappingNode, Node, Reporter, ScalarNode, SequenceNode
+from translator.model import InvalidNode, MappingNode, Node, ScalarNode, SequenceNode, to_json
+from translator.source import Reporter
 
 
 def load(text: str, *, resolve_refs: bool = False) -> tuple[Node | None, list[Problem]]:
@@ -77,7 +78,7 @@ def test_scalars_resolve_by_yaml_1_1_safe_rules_but_timestamps_stay_text() -> No
         a: [1, 0x10, 1.5, yes, off, ~, "1", 2019-05-02T15:04:05Z, 2019-05-02, =]
     """)
     assert problems == []
-    assert source.to_json(root) == {
+    assert to_json(root) == {
         "a": [1, 16, 1.5, True, False, None, "1", "2019-05-02T15:04:05Z", "2019-05-02", "="]
     }
 
@@ -181,7 +182,7 @@ def test_aliases_and_merge_keys_work_and_explicit_keys_win() -> None:
           maxAttempts: 5
     """)
     assert problems == []
-    assert source.to_json(get(root, "policy")) == {"maxAttempts": 5, "errors": ["FC.Unknown"]}
+    assert to_json(get(root, "policy")) == {"maxAttempts": 5, "errors": ["FC.Unknown"]}
     assert get(root, "policy", "errors").span == Span(2, 11)  # where the merged value is written
 
 
