@@ -51,6 +51,7 @@ _REQUIRED: dict[str, tuple[str | tuple[str, ...], ...]] = {
     "parallel": ("branches",),
     "foreach": ("iterationMapping", "steps"),
 }
+_ANY_STEP_KEY = frozenset(key for keys in STEP_KEYS.values() for key in keys)
 FLOW_KEYS = ("version", "type", "steps", *_IO, "timeoutSeconds", "name", "description")
 
 
@@ -219,7 +220,7 @@ class _Parser(Reader):
         for key, value in node.items:
             if key.name == "type":
                 return self.choose(value, key_path(path, "type"), STEP_TYPES, "step type")
-        self.report(node.span, path, "missing required key 'type' in a step")
+        self.fields(node, path, "a step", _ANY_STEP_KEY, ("type",))  # a misspelled type, maybe
         return None
 
     def name(self, node: Node, path: str) -> model.Located[str] | None:
