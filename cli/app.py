@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import definitions, runtime
+from cli import definitions, queue, runtime
 
 app = typer.Typer(
     name="fdl",
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 definitions.register(app)
 runtime.register(app)
+queue.register(app)
 
 
 def main() -> None:
