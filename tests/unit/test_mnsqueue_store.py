@@ -23,6 +23,7 @@ from worker.mnsqueue import (
     QueueStore,
     ReceiptHandleError,
 )
+from worker.mnsqueue import store as store_module
 from worker.mnsqueue.errors import InvalidArgument, InvalidQueueName
 
 
@@ -286,6 +287,28 @@ def test_long_poll_wakes_when_a_message_is_sent(tmp_path: Path) -> None:
         elapsed = time.monotonic() - started
     assert message is not None and message.body == "arrived"
     assert 0.25 <= elapsed < 1.5
+
+
+def test_a_send_as_a_wait_slice_expires_still_wakes_the_receiver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tiny wait slices make a notify land between a slice's expiry and the lock coming
+    # back (Condition.wait then reports a timeout and the notify is spent) in most rounds;
+    # a receiver that only trusted the notify slept on to its full deadline.
+    monkeypatch.setattr(store_module, "_CROSS_PROCESS_POLL_SECONDS", 0.0002)
+    slow = []
+    with QueueStore(tmp_path / "queue.db") as store:
+        store.create_queue("jobs")
+        for round_ in range(40):
+            timer = threading.Timer(0.02, store.send, args=("jobs", f"m{round_}"))
+            started = time.monotonic()
+            timer.start()
+            message = store.receive("jobs", wait_seconds=2)
+            timer.join()
+            assert message is not None and message.body == f"m{round_}"
+            if time.monotonic() - started > 1:
+                slow.append(round_)
+    assert slow == []
 
 
 def test_long_poll_sees_sends_of_another_connection(tmp_path: Path) -> None:

@@ -7,6 +7,11 @@ share the file (a ``fdl queue serve`` and the interpreter, say) and a message st
 exactly one receiver per visibility period. Receivers in other processes learn of new messages
 by watching ``PRAGMA data_version`` a few times a second; those in this process are woken at
 once, and every waiter also wakes when a delayed or invisible message falls due.
+
+A wake-up is also counted per queue, so a notification that lands just as a waiter's timed
+wait expires (``Condition.wait`` then reports a timeout and the notification is spent) is
+still seen: the waiter compares the count before sleeping again instead of sleeping on to its
+deadline.
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ class QueueStore:
         self._conn.execute("PRAGMA synchronous = NORMAL")
         self._lock = threading.Lock()
         self._conditions: dict[str, threading.Condition] = {}
+        self._wakeups: dict[str, int] = {}
         self._closed = False
         self._last_purge = 0
         with self._transaction() as conn:
@@ -192,8 +198,7 @@ class QueueStore:
         with self._transaction() as conn:
             row = self._queue(conn, queue, create=self.auto_create)
             results = [self._insert(conn, row, message) for message in messages]
-        with self._lock:
-            self._condition(queue).notify_all()
+        self._wake(queue)
         return results
 
     def receive(
@@ -239,7 +244,7 @@ class QueueStore:
                 left = deadline - time.monotonic()
                 if messages or left <= 0:
                     return messages
-                self._wait(self._condition(queue), left if due_in is None else min(left, due_in))
+                self._wait(queue, left if due_in is None else min(left, due_in))
         return []
 
     def peek(self, queue: str, count: int = 1) -> list[Message]:
@@ -284,8 +289,7 @@ class QueueStore:
             result = tables.change_visibility(
                 conn, row.id, receipt_handle, visibility_timeout, self._now()
             )
-        with self._lock:  # waiters may now have an earlier deadline
-            self._condition(queue).notify_all()
+        self._wake(queue)  # waiters may now have an earlier deadline
         return result
 
     # Internals
@@ -342,14 +346,23 @@ class QueueStore:
             due = None if messages else tables.next_visible_at(conn, queue_id, now)
         return messages, None if due is None else (due - now) / 1000
 
-    def _wait(self, condition: threading.Condition, timeout: float) -> None:
-        """Sleep (lock released) until notified, ``timeout`` passes, or another process writes."""
+    def _wake(self, queue: str) -> None:
+        with self._lock:
+            self._wakeups[queue] = self._wakeups.get(queue, 0) + 1
+            self._condition(queue).notify_all()
+
+    def _wait(self, queue: str, timeout: float) -> None:
+        """Sleep (lock held on entry, released while asleep) until this process wakes the
+        queue, ``timeout`` passes, or another process writes to the file."""
+        condition = self._condition(queue)
+        wakeups = self._wakeups.get(queue, 0)
         version = self._data_version()
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             if condition.wait(min(left, _CROSS_PROCESS_POLL_SECONDS)) or self._closed:
                 return
-            if self._data_version() != version:
+            # A notify racing the expiry of the wait above is spent without waking it.
+            if self._wakeups.get(queue, 0) != wakeups or self._data_version() != version:
                 return
 
     def _data_version(self) -> int:
