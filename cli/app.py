@@ -6,6 +6,9 @@ Exit codes (documented in the README): 0 ok, 1 invalid input or definition, 2 us
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from cli import definitions, queue, runtime
@@ -23,5 +26,27 @@ queue.register(app)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    Ends the process with ``os._exit`` once the command has finished and flushed its output:
+    the Temporal client's native threads can outlive the event loop and abort CPython's own
+    finalization (a known SDK problem), which would turn a finished command into a crash.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        code = exit_code(exc.code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def exit_code(code: object) -> int:
+    """The process exit code for a ``SystemExit`` argument (a message means 1, as Python does)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1

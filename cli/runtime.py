@@ -33,8 +33,20 @@ from worker.config import ConfigError, ProjectConfig
 from worker.config import load_config as load_project_config
 from worker.devserver import DevServer, DevServerError, free_port, port_open
 
-DEV_PORT = 7233
-DEV_UI_PORT = 8233
+
+def _env_port(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if value.isdigit() and 0 < int(value) < 65536:
+        return int(value)
+    if value:
+        print(f"warning: ignoring {name}={value!r}: not a port number", file=sys.stderr)
+    return default
+
+
+DEV_PORT = _env_port("FDL_DEV_PORT", 7233)
+"""Frontend port of the embedded server (``FDL_DEV_PORT`` moves it, e.g. beside another)."""
+DEV_UI_PORT = _env_port("FDL_DEV_UI_PORT", 8233)
+"""Web UI port of the embedded server (``FDL_DEV_UI_PORT``)."""
 STATE_DIR = Path(".fdl")
 
 ConfigOption = Annotated[

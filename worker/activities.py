@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from worker import errors
 from worker.config import ProjectConfig
@@ -121,7 +122,13 @@ class FunctionActivities:
             account_id=call.account,
         )
         event = json.dumps(call.input, ensure_ascii=False).encode()
-        raw = await _heartbeating(binding.invoke(event, context, timeout))
+        try:
+            raw = await _heartbeating(binding.invoke(event, context, timeout))
+        except ApplicationError as exc:
+            activity.logger.warning(
+                "%s: %s failed with %s: %s", call.step_path, call.binding, exc.type, exc.message
+            )
+            raise
         return FunctionResult(value=json_result(raw, call.binding))
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from worker import errors
 from worker.config import FunctionBinding, ProjectConfig
@@ -75,8 +75,16 @@ class FCContext:
 
 
 def function_error(error: str, cause: str) -> ApplicationError:
-    """The activity failure for an FDL error name (never retried by Temporal: FDL retries)."""
-    return ApplicationError(cause, type=error, non_retryable=True)
+    """The activity failure for an FDL error name (never retried by Temporal: FDL retries).
+
+    A failing function is the flow's business (its ``retry`` and ``catch`` handle it), not the
+    worker's: the failure is marked benign, so the SDK does not log it as a worker warning
+    with a traceback. The activity logs one line instead, and the failure keeps the
+    handler's stack trace for the Web UI.
+    """
+    return ApplicationError(
+        cause, type=error, non_retryable=True, category=ApplicationErrorCategory.BENIGN
+    )
 
 
 class Binding(Protocol):
