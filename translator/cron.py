@@ -178,6 +178,8 @@ def _parse_descriptor(body: str) -> CronInterval:
     amount = _EVERY.fullmatch(words[1]) if len(words) == 2 else None
     if amount is None:
         raise CronError(f"{body}: the interval must be a whole number of minutes, e.g. @every 5m")
+    if amount["unit"] == "s":
+        raise CronError(f"interval of {body} is under the one-minute minimum; write minutes (m)")
     if amount["unit"] != "m":
         raise CronError(f"{body}: the interval unit must be minutes (m), e.g. @every 5m")
     if int(amount["number"]) < 1:

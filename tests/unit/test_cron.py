@@ -255,7 +255,7 @@ INVALID = [
     (
         "@every seconds",
         "@every 30s",
-        "@every 30s: the interval unit must be minutes (m), e.g. @every 5m",
+        "interval of @every 30s is under the one-minute minimum; write minutes (m)",
     ),
     (
         "@every hours",
