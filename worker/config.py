@@ -10,6 +10,15 @@ with the file name and the key it concerns. Example::
         url: http://127.0.0.1:9000/status    # POST the event JSON, the body is the result
         timeout: 30                          # seconds, optional
 
+    queues:                                  # where MNS tasks send (optional)
+      backend: local                         # local (default) or mns
+      db: .fdl/queue.db                      # local: the SQLite file `fdl queue serve` serves
+      topics: {events: [audit, mail]}        # local: a topic's messages go to these queues
+      # backend: mns
+      # endpoint: https://123.mns.cn-hangzhou.aliyuncs.com
+      # access_key_id: ${MNS_ACCESS_KEY_ID}  # ${VAR} reads the environment
+      # access_key_secret: ${MNS_ACCESS_KEY_SECRET}
+
 This reads a small settings file with ``yaml.safe_load``; FDL flow definitions are never
 parsed here (that is the translator's job).
 """
@@ -19,7 +28,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -73,17 +82,75 @@ class FunctionBinding(BaseModel):
         return self
 
 
+_ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+def resolve_secret(value: str, key: str) -> str:
+    """A config value, or the environment variable it names as ``${VAR}``.
+
+    Raises:
+        ConfigError: the named variable is not set.
+    """
+    match = _ENV_REFERENCE.match(value)
+    if match is None:
+        return value
+    resolved = os.environ.get(match.group(1))
+    if not resolved:
+        raise ConfigError(f"queues.{key}: environment variable {match.group(1)} is not set")
+    return resolved
+
+
+class QueuesConfig(BaseModel):
+    """Where tasks sending to MNS queues and topics deliver their messages.
+
+    Attributes:
+        backend: ``local`` (a SQLite queue file, served by ``fdl queue serve`` / ``fdl dev``)
+            or ``mns`` (Alibaba MNS, or anything speaking its API, through ``aliyun-mns-sdk``).
+        db: the local queue file, relative to the config file's folder.
+        topics: local backend: the queues each topic's messages are copied to (a topic with no
+            entry delivers to the queue of the same name).
+        endpoint: mns backend: ``https://<account>.mns.<region>.aliyuncs.com``.
+        access_key_id: mns backend: the AccessKeyId, or ``${VAR}``.
+        access_key_secret: mns backend: the AccessKeySecret, or ``${VAR}`` (better).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backend: Literal["local", "mns"] = "local"
+    db: Path = Path(".fdl") / "queue.db"
+    topics: dict[str, list[str]] = Field(default_factory=dict)
+    endpoint: str | None = None
+    access_key_id: str | None = None
+    access_key_secret: str | None = None
+
+    @model_validator(mode="after")
+    def _mns_settings(self) -> QueuesConfig:
+        if self.backend == "mns":
+            missing = [
+                key
+                for key in ("endpoint", "access_key_id", "access_key_secret")
+                if not getattr(self, key)
+            ]
+            if missing:
+                raise ValueError(f"backend mns needs {', '.join(missing)}")
+            if not str(self.endpoint).startswith(("http://", "https://")):
+                raise ValueError(f"endpoint {self.endpoint!r} must start with http:// or https://")
+        return self
+
+
 class ProjectConfig(BaseModel):
     """The validated project config.
 
     Attributes:
         functions: bindings by ``service/function`` key (``FunctionResource.binding_name``).
+        queues: the queue backend of MNS tasks.
         base_dir: the directory handler modules are imported from (the config file's).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     functions: dict[str, FunctionBinding] = Field(default_factory=dict)
+    queues: QueuesConfig = Field(default_factory=QueuesConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
     @field_validator("functions")

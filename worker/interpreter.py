@@ -27,11 +27,34 @@ from worker.api import FlowRun
 from worker.data import JSONObject
 from worker.steps.runtime import Runtime
 from worker.steps.sequence import run_steps
+from worker.tokens import (
+    REPORT_SIGNAL,
+    REPORT_STATUS_QUERY,
+    CallbackBook,
+    ReportDecision,
+    TaskReport,
+)
 
 
 @workflow.defn(dynamic=True)
 class FlowInterpreter:
     """Runs the FDL flow of a :class:`~worker.api.FlowRun` (workflow type = flow name)."""
+
+    def __init__(self) -> None:
+        self.callbacks = CallbackBook()
+
+    @workflow.signal(name=REPORT_SIGNAL)
+    def report_task(self, report: TaskReport) -> None:
+        """A task report (``fdl task succeed/fail``): checked against the minted tokens."""
+        info = workflow.info()
+        decision = self.callbacks.receive(report, info.workflow_id, info.run_id)
+        if decision.status != "accepted":
+            workflow.logger.info("report %s refused: %s", report.report_id, decision.message)
+
+    @workflow.query(name=REPORT_STATUS_QUERY)
+    def report_status(self, report_id: str) -> ReportDecision:
+        """What became of the report with this id (``unseen`` if it never arrived)."""
+        return self.callbacks.decision(report_id)
 
     @workflow.run
     async def run(self, args: Sequence[RawValue]) -> dict[str, Any]:
@@ -43,7 +66,7 @@ class FlowInterpreter:
         """
         flow_run = decode_run(args)
         try:
-            return await run_flow(flow_run)
+            return await run_flow(flow_run, callbacks=self.callbacks)
         except errors.FlowError as err:
             workflow.logger.info("execution failed with %s: %s", err.error, err.cause)
             raise err.to_application_error() from None
@@ -69,7 +92,7 @@ def decode_run(args: Sequence[RawValue]) -> FlowRun:
         ) from None
 
 
-async def run_flow(flow_run: FlowRun) -> JSONObject:
+async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> JSONObject:
     """Run a flow: its input mappings, its steps, its output mappings (reference 3.1, 5.5).
 
     Raises:
@@ -86,6 +109,7 @@ async def run_flow(flow_run: FlowRun) -> JSONObject:
         execution_name=flow_run.execution_name,
         execution_input=flow_run.input,
         list_runner=run_steps,
+        callbacks=callbacks,
     )
     context = rt.context()
     flow_input = flow_run.input

@@ -16,6 +16,7 @@ from temporalio import workflow
 from translator import ir
 from worker import data, errors
 from worker.data import JSONObject
+from worker.tokens import CallbackBook
 
 DETAILS_LIMIT = 20
 """At most this many running step paths are listed in the workflow's current details."""
@@ -23,11 +24,17 @@ DETAILS_LIMIT = 20
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepCall:
-    """One entry into a step: where it is, what it received and the ``$context`` it sees."""
+    """One entry into a step: where it is, what it received and the ``$context`` it sees.
+
+    ``parent_input`` and ``parent_local`` let a waiting task map its input again with each
+    attempt's task token (``$context.task.token`` changes per attempt).
+    """
 
     path: str
     input: JSONObject
     context: JSONObject
+    parent_input: JSONObject = field(default_factory=dict)
+    parent_local: JSONObject = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +71,7 @@ class Runtime:
         execution_name: the FDL execution name (``$context.execution.name``).
         execution_input: the raw execution input (``$context.execution.input``).
         list_runner: runs a nested step list (``worker.steps.sequence.run_steps``).
+        callbacks: the execution's task tokens (the workflow's report handlers share it).
     """
 
     def __init__(
@@ -73,11 +81,14 @@ class Runtime:
         execution_name: str,
         execution_input: JSONObject,
         list_runner: ListRunner,
+        callbacks: CallbackBook | None = None,
     ) -> None:
         self.flow_name = flow_name
         self.execution_name = execution_name
         self.execution_input = execution_input
         self._list_runner = list_runner
+        self.callbacks = callbacks or CallbackBook()
+        """The task tokens minted in this execution (reports are checked against them)."""
         self._entries = 0
         self._active: dict[str, None] = {}  # insertion-ordered set of running step paths
         self._indexes: dict[int, dict[str, int]] = {}
