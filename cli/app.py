@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from cli import definitions, queue, runtime
+from cli import definitions, flows, queue, runtime, schedules
 
 app = typer.Typer(
     name="fdl",
@@ -23,6 +23,8 @@ app = typer.Typer(
 definitions.register(app)
 runtime.register(app)
 queue.register(app)
+flows.register(app)
+schedules.register(app)
 
 
 def main() -> None:

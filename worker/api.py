@@ -1,12 +1,14 @@
 """The names and payloads shared by the interpreter, the worker process and its clients.
 
 Everything a client needs to start an FDL execution on Temporal is here: the workflow
-input (:class:`FlowRun`), the workflow id rule, the default task queue and the search
-attribute that carries the flow name.
+input (:class:`FlowRun`), the workflow id rule, the default task queue, the search
+attribute that carries the flow name, the memo key of the flow version, and the errors of
+the service API (named as the original service names them).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,6 +19,38 @@ DEFAULT_TASK_QUEUE = "fdl"
 
 FLOW_NAME_KEY = SearchAttributeKey.for_keyword("FdlFlow")
 """Search attribute set on every execution: the flow name (the UI can filter on it)."""
+
+VERSION_MEMO = "fdlVersion"
+"""Memo key of every execution: the content hash of the definition it runs."""
+
+DEFINITION_WORKFLOW = "fdl.FlowDefinition"
+"""Workflow type of the registry: one long-lived workflow per registered flow."""
+
+RESOLVE_FLOW_ACTIVITY = "fdl.resolve_flow"
+"""Activity that returns a registered flow's current (or a given) version."""
+
+
+def definition_workflow_id(flow_name: str) -> str:
+    """The workflow id of a flow's registry entry: ``fdl/flow/<flow>``.
+
+    Flow and execution names cannot contain ``/``, so this never collides with an
+    execution's ``<flow>:<execution>``.
+    """
+    return f"fdl/flow/{flow_name}"
+
+
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
+"""Flow and execution names, as the original service allows them (reference section 12)."""
+
+
+def check_name(kind: str, name: str) -> str:
+    """Return ``name`` if it is a legal flow or execution name, else raise ``ValueError``."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValueError(
+            f"invalid {kind} name {name!r}: use letters, digits, '_' and '-', "
+            "starting with a letter or '_', at most 128 characters"
+        )
+    return name
 
 
 def workflow_id(flow_name: str, execution_name: str) -> str:
@@ -33,12 +67,71 @@ class FlowRun:
     Attributes:
         flow_name: the FDL flow name.
         execution_name: the FDL execution name (the workflow id is ``<flow>:<execution>``).
-        definition: the compiled flow, ``translator.ir.Flow.to_json()``.
+        definition: the compiled flow, ``translator.ir.Flow.to_json()``; ``None`` makes the
+            interpreter resolve the flow's current registered version at start (activity
+            ``fdl.resolve_flow``) and record it in the memo.
         input: the execution input (a JSON object).
+        version: the content hash of ``definition`` (empty when not known).
     """
 
     kind: Literal["flow_run"] = "flow_run"
     flow_name: str
     execution_name: str
-    definition: dict[str, Any]
+    definition: dict[str, Any] | None = None
     input: dict[str, Any]
+    version: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolveFlow:
+    """Input of the ``fdl.resolve_flow`` activity: a flow name and optionally a version."""
+
+    kind: Literal["resolve_flow"] = "resolve_flow"
+    flow_name: str
+    version: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolvedFlow:
+    """Result of ``fdl.resolve_flow``: the compiled definition and its content hash."""
+
+    kind: Literal["resolved_flow"] = "resolved_flow"
+    flow_name: str
+    version: str
+    definition: dict[str, Any]
+
+
+class ServiceError(Exception):
+    """An error of the flow and execution API; ``code`` is the original service's error name."""
+
+    code = "InvalidArgument"
+
+
+class FlowNotExists(ServiceError):
+    """No flow of this name is registered (never created, or deleted)."""
+
+    code = "FlowNotExists"
+
+
+class FlowAlreadyExists(ServiceError):
+    """A flow of this name is already registered (use update)."""
+
+    code = "FlowAlreadyExists"
+
+
+class ExecutionAlreadyExists(ServiceError):
+    """An execution with this name has already finished; names are not reused."""
+
+    code = "ExecutionAlreadyExists"
+
+
+class ExecutionNotExists(ServiceError):
+    """No execution of this name exists for the flow."""
+
+    code = "ExecutionNotExists"
+
+
+class ExecutionAlreadyCompleted(ServiceError):
+    """The execution has already ended, so it cannot be stopped."""
+
+    code = "ExecutionAlreadyCompleted"

@@ -28,9 +28,15 @@ from worker.activities import FunctionActivities
 from worker.api import DEFAULT_TASK_QUEUE
 from worker.config import ProjectConfig
 from worker.interpreter import FlowInterpreter
+from worker.messaging import MessagingActivities
+from worker.registry import resolve_flow
+from worker.registry_workflow import FlowDefinition
+from worker.tokens import mint_task_secret
+from worker.trigger import ScheduleTrigger
 
-WORKFLOWS: Sequence[type] = (FlowInterpreter,)
-"""The workflows every fdl worker registers (the dynamic interpreter)."""
+WORKFLOWS: Sequence[type] = (FlowInterpreter, FlowDefinition, ScheduleTrigger)
+"""The workflows every fdl worker registers (the dynamic interpreter, the flow registry, the
+schedule trigger)."""
 
 PASSTHROUGH_MODULES = ("translator", "worker")
 """Modules the sandbox shares instead of re-importing per workflow run.
@@ -54,7 +60,8 @@ def activities_for(config: ProjectConfig, *, max_threads: int = 100) -> list[Cal
         max_threads: threads for synchronous Python handlers (one per concurrent activity).
     """
     functions = FunctionActivities(config, max_threads=max_threads)
-    return [functions.invoke_function]
+    messages = MessagingActivities(config)
+    return [functions.invoke_function, resolve_flow, messages.send_message, mint_task_secret]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

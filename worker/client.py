@@ -8,7 +8,6 @@ CLI: ``TEMPORAL_ADDRESS`` (default ``127.0.0.1:7233``) and ``TEMPORAL_NAMESPACE`
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,15 +34,32 @@ from temporalio.exceptions import (
 )
 
 from translator import ir
-from worker.api import DEFAULT_TASK_QUEUE, FLOW_NAME_KEY, FlowRun, workflow_id
+from worker import registry, registry_workflow
+from worker.api import (
+    DEFAULT_TASK_QUEUE,
+    FLOW_NAME_KEY,
+    VERSION_MEMO,
+    ExecutionAlreadyExists,
+    FlowRun,
+    check_name,
+    workflow_id,
+)
+from worker.registry_workflow import content_hash
+
+__all__ = [
+    "ExecutionAlreadyExists",
+    "FdlClient",
+    "FlowFailed",
+    "StartedExecution",
+    "check_name",
+    "connect",
+    "start_flow",
+    "temporal_address",
+    "temporal_namespace",
+    "wait_for_result",
+]
 
 DEFAULT_ADDRESS = "127.0.0.1:7233"
-NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
-"""Flow and execution names, as the original service allows them (reference section 12)."""
-
-
-class ExecutionAlreadyExists(Exception):
-    """An execution with this name has already finished; names are not reused."""
 
 
 class FlowFailed(Exception):
@@ -71,16 +87,6 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
     )
 
 
-def check_name(kind: str, name: str) -> str:
-    """Return ``name`` if it is a legal flow or execution name, else raise ``ValueError``."""
-    if not NAME_PATTERN.fullmatch(name):
-        raise ValueError(
-            f"invalid {kind} name {name!r}: use letters, digits, '_' and '-', "
-            "starting with a letter or '_', at most 128 characters"
-        )
-    return name
-
-
 @dataclass(frozen=True, slots=True)
 class StartedExecution:
     flow_name: str
@@ -96,8 +102,12 @@ async def start_flow(
     input: dict[str, Any],
     execution_name: str | None = None,
     task_queue: str = DEFAULT_TASK_QUEUE,
+    version: str | None = None,
 ) -> StartedExecution:
     """Start an execution; a running execution of the same name is returned as it is.
+
+    The execution carries ``definition`` and records ``version`` (default: its content
+    hash) in its memo, so it keeps running this definition whatever happens to the flow.
 
     Raises:
         ExecutionAlreadyExists: an execution with this name has finished.
@@ -105,8 +115,14 @@ async def start_flow(
     """
     check_name("flow", flow_name)
     name = check_name("execution", execution_name) if execution_name else str(uuid.uuid4())
+    document = definition.to_json()
+    version = version or content_hash(document)
     run = FlowRun(
-        flow_name=flow_name, execution_name=name, definition=definition.to_json(), input=input
+        flow_name=flow_name,
+        execution_name=name,
+        definition=document,
+        input=input,
+        version=version,
     )
     try:
         handle: WorkflowHandle[Any, Any] = await client.start_workflow(
@@ -119,6 +135,7 @@ async def start_flow(
             search_attributes=TypedSearchAttributes(
                 [SearchAttributePair(FLOW_NAME_KEY, flow_name)]
             ),
+            memo={VERSION_MEMO: version},
             static_summary=f"FDL flow **{flow_name}**, execution `{name}`",
             execution_timeout=(
                 timedelta(seconds=definition.timeout_seconds)
@@ -167,3 +184,120 @@ STATUS_NAMES = {
     WorkflowExecutionStatus.TIMED_OUT: "TimedOut",
 }
 """Temporal workflow statuses in the original service's words."""
+
+
+class FdlClient:
+    """The flow and execution API of the original service, over one Temporal connection.
+
+    Every method maps to one action of the original API (see the README's table) and raises
+    the service's errors (:class:`~worker.api.FlowNotExists`,
+    :class:`~worker.api.ExecutionAlreadyExists`, ...; all :class:`~worker.api.ServiceError`).
+    Several clients, on any machine, see the same flows and executions::
+
+        fdl = await FdlClient.connect()                  # TEMPORAL_ADDRESS / _NAMESPACE
+        await fdl.create_flow("orders", Path("orders.yaml").read_text())
+        started = await fdl.start_execution("orders", input={"id": 7})
+        info = await fdl.describe_execution("orders", started.name, wait_seconds=60)
+
+    Args:
+        client: a connected Temporal client.
+        task_queue: the task queue of the workers that run flows.
+    """
+
+    def __init__(self, client: Client, *, task_queue: str = DEFAULT_TASK_QUEUE) -> None:
+        self.temporal = client
+        self.task_queue = task_queue
+
+    @classmethod
+    async def connect(
+        cls,
+        address: str | None = None,
+        namespace: str | None = None,
+        *,
+        task_queue: str = DEFAULT_TASK_QUEUE,
+    ) -> FdlClient:
+        """Connect to Temporal (default: ``TEMPORAL_ADDRESS``, ``TEMPORAL_NAMESPACE``)."""
+        return cls(await connect(address, namespace), task_queue=task_queue)
+
+    # --- flows (CreateFlow, UpdateFlow, DescribeFlow, ListFlows, DeleteFlow) ----------------
+
+    async def create_flow(
+        self,
+        name: str,
+        definition: str | ir.Flow,
+        *,
+        description: str = "",
+        source: str | None = None,
+        resolve_refs: bool = False,
+    ) -> registry.RegisteredFlow:
+        """Register a flow (CreateFlow).
+
+        Args:
+            name: the flow name.
+            definition: FDL text, or a flow compiled already (then pass ``source`` too).
+            description: a description of the flow.
+            source: the FDL text to store with a compiled ``definition``.
+            resolve_refs: resolve ``!Ref Service/Function`` tags of FDL text.
+
+        Raises:
+            FlowAlreadyExists: a flow of this name is registered.
+            translator.DefinitionError: the FDL text is invalid (located problems).
+        """
+        version = _version_of(definition, source, description, resolve_refs)
+        return await registry.create_flow(self.temporal, name, version, task_queue=self.task_queue)
+
+    async def update_flow(
+        self,
+        name: str,
+        definition: str | ir.Flow,
+        *,
+        description: str = "",
+        source: str | None = None,
+        resolve_refs: bool = False,
+    ) -> tuple[registry.RegisteredFlow, bool]:
+        """Publish a new version of a flow (UpdateFlow); running executions keep theirs.
+
+        Returns:
+            The flow and whether it changed (an identical definition is not stored again).
+
+        Raises:
+            FlowNotExists: no flow of this name is registered.
+            translator.DefinitionError: the FDL text is invalid.
+        """
+        version = _version_of(definition, source, description, resolve_refs)
+        return await registry.update_flow(self.temporal, name, version)
+
+    async def describe_flow(self, name: str, version: str | None = None) -> registry.RegisteredFlow:
+        """A flow at its current version, or at ``version`` (DescribeFlow).
+
+        Raises:
+            FlowNotExists: no such flow (or version).
+        """
+        return await registry.get_flow(self.temporal, name, version)
+
+    async def list_flows(self, *, limit: int | None = None) -> list[registry.RegisteredFlow]:
+        """Every registered flow, sorted by name (ListFlows)."""
+        return await registry.list_flows(self.temporal, limit=limit)
+
+    async def delete_flow(self, name: str) -> None:
+        """Delete a flow (DeleteFlow); its running executions continue.
+
+        Raises:
+            FlowNotExists: no flow of this name is registered.
+        """
+        await registry.delete_flow(self.temporal, name)
+
+
+def _version_of(
+    definition: str | ir.Flow, source: str | None, description: str, resolve_refs: bool
+) -> registry_workflow.FlowVersion:
+    if isinstance(definition, str):
+        # Imported here, not at the top: worker processes import this module and must not
+        # load the YAML parser; only programs that pass FDL text need the translator's front.
+        from translator.compile import compile_text
+
+        flow = compile_text(definition, filename="<definition>", resolve_refs=resolve_refs)
+        source = definition
+    else:
+        flow = definition
+    return registry.new_version(flow.to_json(), source or "", description)

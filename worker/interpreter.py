@@ -3,7 +3,9 @@
 It is a dynamic workflow, so the workflow type is whatever name the client starts it with:
 the flow name, which makes the Web UI list executions by flow. Its single input is a
 :class:`~worker.api.FlowRun` carrying the compiled definition (a snapshot taken at start, so
-editing a flow never changes running executions) and the execution input.
+editing a flow never changes running executions) and the execution input. A run without a
+definition (a schedule's, for example) resolves the flow's current registered version first,
+through the ``fdl.resolve_flow`` activity, and records that version in the memo.
 
 On success the workflow returns the FDL execution output (a JSON object). On an FDL error it
 fails with ``ApplicationError(cause, type=<FDL error name>, non_retryable=True)``. Any other
@@ -14,16 +16,17 @@ which is retried after a fix is deployed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RawValue
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RawValue, RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from translator import ir
 from translator.expr import Scope
 from worker import data, errors
-from worker.api import FlowRun
+from worker.api import RESOLVE_FLOW_ACTIVITY, VERSION_MEMO, FlowRun, ResolvedFlow, ResolveFlow
 from worker.data import JSONObject
 from worker.steps.runtime import Runtime
 from worker.steps.sequence import run_steps
@@ -98,8 +101,11 @@ async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> 
     Raises:
         FlowError: the execution failed.
     """
+    definition = flow_run.definition
+    if definition is None:
+        definition = await resolve_definition(flow_run.flow_name)
     try:
-        flow = ir.Flow.from_json(flow_run.definition)
+        flow = ir.Flow.from_json(definition)
     except (ValueError, TypeError) as exc:
         raise errors.runtime_error(f"the flow definition cannot be run: {exc}") from None
     if not isinstance(flow_run.input, dict):
@@ -121,3 +127,28 @@ async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> 
         return result.local
     scope = Scope(input=flow_input, local=result.local, context=context, dollar=flow_input)
     return data.mapped(flow.output_mappings, scope, "flow: outputMappings")
+
+
+RESOLVE_RETRY = RetryPolicy(maximum_attempts=5, non_retryable_error_types=["FlowNotExists"])
+"""Reading the registry is retried a few times (the server may be busy), never forever."""
+
+
+async def resolve_definition(flow_name: str) -> dict[str, Any]:
+    """The current registered definition of ``flow_name``; its version goes to the memo.
+
+    Raises:
+        FlowError: ``FlowNotExists`` when no such flow is registered.
+    """
+    try:
+        resolved: ResolvedFlow = await workflow.execute_activity(
+            RESOLVE_FLOW_ACTIVITY,
+            ResolveFlow(flow_name=flow_name),
+            result_type=ResolvedFlow,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RESOLVE_RETRY,
+            summary=f"resolve flow {flow_name}",
+        )
+    except ActivityError as exc:
+        raise errors.from_activity_error(exc, step_path=f"resolve flow {flow_name}") from None
+    workflow.upsert_memo({VERSION_MEMO: resolved.version})
+    return resolved.definition

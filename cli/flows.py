@@ -1,0 +1,188 @@
+"""Flow registry commands: ``fdl flow create|update|describe|list|delete``.
+
+Thin edges over :class:`worker.client.FdlClient`. A definition is compiled (and so
+validated) before it is stored: problems print as ``fdl validate`` prints them, exit 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.common import UserError, fail, load_definition
+from cli.service import (
+    DebugOption,
+    JsonOption,
+    TaskQueueOption,
+    call,
+    console,
+    print_fields,
+    print_json,
+    print_table,
+)
+from translator import DefinitionError, ir
+from worker.api import DEFAULT_TASK_QUEUE
+from worker.registry import RegisteredFlow
+
+flow_app = typer.Typer(
+    name="flow",
+    help="Register FDL flows in Temporal: create, update, describe, list, delete.",
+    no_args_is_help=True,
+)
+
+NameArgument = Annotated[str, typer.Argument(help="The flow name.", show_default=False)]
+FileArgument = Annotated[
+    Path, typer.Argument(help="FDL flow definition (YAML).", show_default=False)
+]
+DescriptionOption = Annotated[
+    str, typer.Option("--description", "-d", help="A description of the flow.")
+]
+ResolveRefsOption = Annotated[
+    bool,
+    typer.Option(
+        "--resolve-refs",
+        help="Replace '!Ref Service/Function' with acs:fc:::services/Service/functions/Function.",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``flow`` command group to ``app``."""
+    app.add_typer(flow_app)
+
+
+@flow_app.command("create")
+def create(
+    name: NameArgument,
+    file: FileArgument,
+    description: DescriptionOption = "",
+    resolve_refs: ResolveRefsOption = False,
+    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Register a new flow from an FDL file (FlowAlreadyExists if the name is taken)."""
+    compiled, text = _compiled(file, resolve_refs, debug)
+    flow = call(
+        lambda fdl: fdl.create_flow(name, compiled, source=text, description=description),
+        task_queue=task_queue,
+        debug=debug,
+    )
+    if as_json:
+        print_json(flow.summary())
+    else:
+        console.print(f"flow {name} created, version {flow.version}", markup=False)
+
+
+@flow_app.command("update")
+def update(
+    name: NameArgument,
+    file: FileArgument,
+    description: DescriptionOption = "",
+    resolve_refs: ResolveRefsOption = False,
+    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Publish a new version of a flow; running executions keep the version they started with.
+
+    An identical definition stores nothing and says so.
+    """
+    compiled, text = _compiled(file, resolve_refs, debug)
+    flow, changed = call(
+        lambda fdl: fdl.update_flow(name, compiled, source=text, description=description),
+        task_queue=task_queue,
+        debug=debug,
+    )
+    if as_json:
+        print_json({**flow.summary(), "changed": changed})
+    elif changed:
+        console.print(f"flow {name} updated, version {flow.version}", markup=False)
+    else:
+        console.print(f"flow {name} unchanged, version {flow.version}", markup=False)
+
+
+@flow_app.command("describe")
+def describe(
+    name: NameArgument,
+    version: Annotated[
+        str | None, typer.Option("--version", help="A version (content hash); default: current.")
+    ] = None,
+    source: Annotated[
+        bool, typer.Option("--source", help="Print only the stored FDL text of the version.")
+    ] = False,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Show a flow: current version, times, description and every version."""
+    flow = call(lambda fdl: fdl.describe_flow(name, version), task_queue="", debug=debug)
+    if source:
+        print(flow.source, end="" if flow.source.endswith("\n") else "\n")
+    elif as_json:
+        print_json(_describe_json(flow))
+    else:
+        _print_flow(flow)
+
+
+@flow_app.command("list")
+def list_command(
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="At most N flows.")] = 100,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """List registered flows with their current versions."""
+    flows = call(lambda fdl: fdl.list_flows(limit=limit), task_queue="", debug=debug)
+    if as_json:
+        print_json([flow.summary() for flow in flows])
+        return
+    rows = [[f.name, f.version, str(len(f.versions)), f.modified, f.description] for f in flows]
+    print_table(["NAME", "VERSION", "VERSIONS", "MODIFIED", "DESCRIPTION"], rows, empty="no flows")
+
+
+@flow_app.command("delete")
+def delete(
+    name: NameArgument,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Delete a flow. Its running executions continue; new ones fail with FlowNotExists."""
+    call(lambda fdl: fdl.delete_flow(name), task_queue="", debug=debug)
+    if as_json:
+        print_json({"name": name, "deleted": True})
+    else:
+        console.print(f"flow {name} deleted", markup=False)
+
+
+def _compiled(file: Path, resolve_refs: bool, debug: bool) -> tuple[ir.Flow, str]:
+    """The compiled flow and text of ``file``; an invalid definition exits 1 with its
+    located problems, as ``fdl validate`` prints them."""
+    try:
+        return load_definition(file, resolve_refs=resolve_refs), file.read_text("utf-8")
+    except (DefinitionError, UserError) as exc:
+        fail(exc, debug)
+
+
+def _describe_json(flow: RegisteredFlow) -> dict[str, Any]:
+    return {
+        **flow.summary(),
+        "current": flow.current,
+        "definition": flow.definition,
+        "versions": [{"version": v.version, "created": v.created} for v in flow.versions],
+    }
+
+
+def _print_flow(flow: RegisteredFlow) -> None:
+    print_fields(
+        {
+            "name": flow.name,
+            "version": flow.version + ("" if flow.current else " (not current)"),
+            "description": flow.description,
+            "created": flow.created,
+            "modified": flow.modified,
+        }
+    )
+    rows = [[v.version, v.created] for v in reversed(flow.versions)]
+    console.print()
+    print_table(["VERSION", "CREATED"], rows, empty="")
