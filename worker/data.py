@@ -135,3 +135,30 @@ def context(
         "step": {"name": step_name, "eventId": event_id},
         "task": {"token": ""},
     }
+
+
+DEFAULT_STEP_DATA_LIMIT = 32 * 1024
+"""Bytes a step's input, ``$local`` and output may total (reference 3.7 and 12): 32 KiB."""
+
+
+def check_step_size(
+    path: str, own_input: JSONObject, local: Any, output: JSONObject, limit: int
+) -> None:
+    """Fail the execution when a step's data outgrows ``limit`` bytes (compact UTF-8 JSON).
+
+    Raises:
+        UncatchableError: ``FnF.DataLimitExceeded``, naming the step and the sizes.
+    """
+    if limit <= 0:
+        return
+    sizes = [_json_size(value) for value in (own_input, local, output)]
+    if sum(sizes) > limit:
+        raise errors.UncatchableError(
+            errors.DATA_LIMIT_EXCEEDED,
+            f"{path}: the step's input, local and output take {sum(sizes)} bytes "
+            f"({sizes[0]} + {sizes[1]} + {sizes[2]}), over the limit of {limit} bytes",
+        )
+
+
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())

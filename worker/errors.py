@@ -23,6 +23,8 @@ INVALID_LOCAL = "FnF.InvalidLocal"
 """A task result that is not a JSON object (nor a string holding one)."""
 FAIL = "FnF.Fail"
 """Failure type of an execution ended by a ``fail`` step without ``error`` (never matched)."""
+DATA_LIMIT_EXCEEDED = "FnF.DataLimitExceeded"
+"""A step's input, local and output together exceed the step data limit (never caught)."""
 
 FC_FUNCTION_NOT_FOUND = "FC.FunctionNotFound"
 FC_INVALID_ARGUMENT = "FC.InvalidArgument"
@@ -53,6 +55,10 @@ class FlowError(Exception):
         """
         message = self.cause or f"{self.where or 'the flow'} failed without a cause"
         return ApplicationError(message, type=self.error or FAIL, non_retryable=True)
+
+
+class UncatchableError(FlowError):
+    """An FDL error that ends the execution: neither ``retry`` nor ``catch`` applies to it."""
 
 
 def runtime_error(cause: str) -> FlowError:
