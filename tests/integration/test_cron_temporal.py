@@ -1,10 +1,12 @@
 """FDL cron against Temporal itself: the translated spec fires exactly when the preview says.
 
-For every case a paused Temporal schedule is created from ``to_schedule_spec`` (its action
-would start a workflow on a task queue nobody polls, but a paused schedule never acts), and the
-times Temporal's own schedule engine matches (``ListScheduleMatchingTimes``) are compared with
-``next_fire_times`` (croniter). Cases cover every example of reference 10, names, steps, the
-day-of-month/day-of-week rule, and daylight-saving changes in both directions.
+For every case a disabled schedule is created the way ``fdl schedule create`` creates it
+(``worker.schedules.create_schedule``, for a registered flow; its action would start work on a
+task queue nobody polls, but a paused schedule never acts), and the next 20 times Temporal's own
+schedule engine matches (``ListScheduleMatchingTimes``) are compared with ``next_fire_times``
+(croniter). ``describe`` shows at most 10 upcoming times, from now: those are compared too.
+Cases cover every example of reference 10, names, steps, the day-of-month/day-of-week rule,
+and daylight-saving changes in both directions.
 
 Temporal (server 1.32) departs from "skip the missing time, repeat the doubled one" on fall-back
 days in zones at or east of UTC, and on 30-minute changes: Go's ``time.Date`` resolves a doubled
@@ -24,11 +26,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.api.workflowservice.v1 import ListScheduleMatchingTimesRequest
-from temporalio.client import Client, Schedule, ScheduleActionStartWorkflow, ScheduleState
+from temporalio.client import Client
 
+from translator import compile_text
 from translator.cron import next_fire_times, parse_cron
 from worker.devserver import DevServer
-from worker.schedule_spec import to_schedule_spec
+from worker.registry import create_flow, delete_flow, new_version
+from worker.schedules import create_schedule, delete_schedule, describe_schedule, schedule_id
 
 pytestmark = pytest.mark.integration
 
@@ -161,33 +165,40 @@ ALL_CASES = CASES | TEMPORAL_DST_DIFFERENCES
 
 @dataclass(frozen=True)
 class Schedules:
-    """The client and the schedule id of every case."""
+    """The client, the flow the cases belong to, and the schedule name of every case."""
 
     client: Client
-    ids: dict[str, str]
+    flow: str
+    names: dict[str, str]
+
+    def id(self, case: str) -> str:
+        return schedule_id(self.flow, self.names[case])
+
+
+NOTHING = "version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: nothing\n"
 
 
 @pytest.fixture(scope="module")
 async def schedules(dev_server: DevServer) -> AsyncIterator[Schedules]:
-    """All cases as paused Temporal schedules, created concurrently, deleted at the end."""
+    """All cases as disabled schedules of one flow, created concurrently, deleted at the end."""
     client = await Client.connect(dev_server.address, namespace=dev_server.namespace)
-    run = uuid.uuid4().hex[:8]
-    ids = {name: f"cron-{run}-{i}" for i, name in enumerate(ALL_CASES)}
-    handles = await asyncio.gather(
-        *(client.create_schedule(ids[name], _paused(c.text)) for name, c in ALL_CASES.items())
+    flow = f"cron-{uuid.uuid4().hex[:8]}"
+    definition = compile_text(NOTHING).to_json()
+    await create_flow(client, flow, new_version(definition, NOTHING), task_queue="cron-unused")
+    names = {case: f"case-{i}" for i, case in enumerate(ALL_CASES)}
+    await asyncio.gather(
+        *(
+            create_schedule(
+                client, flow, names[case], cron=c.text, enabled=False, task_queue="cron-unused"
+            )
+            for case, c in ALL_CASES.items()
+        )
     )
     try:
-        yield Schedules(client, ids)
+        yield Schedules(client, flow, names)
     finally:
-        await asyncio.gather(*(handle.delete() for handle in handles))
-
-
-def _paused(text: str) -> Schedule:
-    return Schedule(
-        action=ScheduleActionStartWorkflow("fdl.never", id="never", task_queue="cron-unused"),
-        spec=to_schedule_spec(parse_cron(text)),
-        state=ScheduleState(paused=True, note="fdl-temporal cron test"),
-    )
+        await asyncio.gather(*(delete_schedule(client, flow, name) for name in names.values()))
+        await delete_flow(client, flow)
 
 
 async def matching_times(
@@ -221,7 +232,7 @@ async def _compare(schedules: Schedules, name: str) -> tuple[list[str], list[str
         t.astimezone(UTC) for t in next_fire_times(parse_cron(case.text), case.after, case.n)
     ]
     end = preview[-1] + timedelta(seconds=1)
-    actual = await matching_times(schedules.client, schedules.ids[name], case.after, end)
+    actual = await matching_times(schedules.client, schedules.id(name), case.after, end)
     return [_utc(t) for t in actual], [_utc(t) for t in preview]
 
 
@@ -233,6 +244,20 @@ def _utc(moment: datetime) -> str:
 async def test_temporal_fires_when_the_preview_says(schedules: Schedules, name: str) -> None:
     actual, preview = await _compare(schedules, name)
     assert actual == preview
+
+
+@pytest.mark.parametrize("name", CASES)
+async def test_describe_lists_the_upcoming_times_of_the_preview(
+    schedules: Schedules, name: str
+) -> None:
+    """Temporal's upcoming times (10, from now) for the schedule as ``describe`` reports them."""
+    before = datetime.now(UTC)
+    described = await describe_schedule(schedules.client, schedules.flow, schedules.names[name])
+    upcoming = [_utc(t) for t in described.next_fire_times]
+    preview = [_utc(t) for t in next_fire_times(parse_cron(ALL_CASES[name].text), before, 11)]
+    assert len(upcoming) == 10
+    # a fire time may pass between reading the clock here and Temporal reading it there
+    assert upcoming in (preview[:10], preview[1:])
 
 
 @pytest.mark.parametrize("name", TEMPORAL_DST_DIFFERENCES)
@@ -248,5 +273,5 @@ async def test_temporal_computes_no_calendar_time_after_2100(schedules: Schedule
     name = "Feb 29"
     preview = next_fire_times(parse_cron(CASES[name].text), AFTER, 20)
     assert preview[-2:] == [datetime(2104, 2, 29, tzinfo=UTC), datetime(2108, 2, 29, tzinfo=UTC)]
-    actual = await matching_times(schedules.client, schedules.ids[name], AFTER, preview[-1])
+    actual = await matching_times(schedules.client, schedules.id(name), AFTER, preview[-1])
     assert actual == preview[:18]
