@@ -7,14 +7,16 @@ workflow's coroutines enter steps, so a replay sees the same numbers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import is_cancelled_exception
 
 from translator import ir
-from worker import data, errors
+from worker import data, errors, history
 from worker.data import JSONObject
 from worker.tokens import CallbackBook
 
@@ -63,6 +65,14 @@ class ListResult:
 ListRunner = Callable[["Runtime", Sequence[ir.Step], JSONObject, str], Awaitable[ListResult]]
 
 
+def cancelling(exc: BaseException) -> bool:
+    """Whether ``exc`` is this coroutine's own cancellation arriving through an activity or a
+    child (the execution was stopped, or a sibling failed): it must propagate as a
+    cancellation, not become an FDL error that ``catch`` could handle."""
+    task = asyncio.current_task()
+    return is_cancelled_exception(exc) and task is not None and task.cancelling() > 0
+
+
 class Runtime:
     """The state of one execution shared by all executors.
 
@@ -87,6 +97,8 @@ class Runtime:
         self.execution_name = execution_name
         self.execution_input = execution_input
         self._list_runner = list_runner
+        self.history = history.workflow_recorder(execution_input)
+        """The FDL events of this execution (the ``fdl.history`` query answers from it)."""
         self.callbacks = callbacks or CallbackBook()
         """The task tokens minted in this execution (reports are checked against them)."""
         self._entries = 0

@@ -59,25 +59,28 @@ async def run_step(
     """
     context = rt.enter(step, path)
     own_input: JSONObject = {}
+    entered = 0
     try:
         own_input = data.step_input(step.input_mappings, parent_input, parent_local, context, path)
-        call = StepCall(
-            path=path,
-            input=own_input,
-            context=context,
-            parent_input=parent_input,
-            parent_local=parent_local,
-        )
-        outcome = await execute(rt, step, call)
+        entered = rt.history.step_entered(path, own_input)
+        outcome = await execute(rt, step, StepCall(path=path, input=own_input, context=context))
         default = {} if isinstance(step, ir.ParallelStep | ir.ForeachStep) else outcome.local
         output = data.step_output(
             step.output_mappings, own_input, outcome.local, default, context, path
         )
+        rt.history.step_exited(path, entered, output)
         return output, outcome
     except errors.FlowError as err:
-        if not isinstance(step, ir.TaskStep):
+        entered = entered or rt.history.step_entered(path, None)
+        try:
+            if not isinstance(step, ir.TaskStep):
+                raise
+            output, outcome = task.caught(step, err, own_input, context, path)
+        except errors.FlowError as final:
+            rt.history.step_failed(path, entered, final.error, final.cause)
             raise
-        return task.caught(step, err, own_input, context, path)
+        rt.history.step_exited(path, entered, output)
+        return output, outcome
     finally:
         rt.leave(path)
 

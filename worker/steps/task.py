@@ -10,24 +10,31 @@ task's own input and output mappings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, TimeoutError, TimeoutType
 
 from translator import ir
 from translator.expr import Scope
 from worker import data, errors
 from worker.data import JSONObject
-from worker.steps.runtime import Outcome, Runtime, StepCall
+from worker.steps import subflow
+from worker.steps.runtime import Outcome, Runtime, StepCall, cancelling
 
 with workflow.unsafe.imports_passed_through():
     from worker.activities import INVOKE_FUNCTION, FunctionResult, InvokeFunction
 
 DEFAULT_TASK_TIMEOUT = timedelta(minutes=10)
 """Start-to-close timeout of one attempt when the task sets no ``timeoutSeconds``."""
+
+WORKER_LOST_AFTER = timedelta(seconds=10)
+"""Heartbeat timeout of an invocation: a worker silent this long is taken for dead."""
+WORKER_LOST_RERUNS = 5
+"""How often one attempt is run again on another worker before it counts as timed out."""
 
 _ONE_ATTEMPT = RetryPolicy(maximum_attempts=1)
 
@@ -40,16 +47,15 @@ class NotSupportedError(errors.FlowError):
 
 
 async def execute(rt: Runtime, step: ir.TaskStep, call: StepCall) -> Outcome:
-    """Run the task, retrying per its ``retry`` policies; ``$local`` is the function result."""
-    resource = _function(step, call.path)
-    scope = data.own_scope(call.input, call.context)
-    for param in step.service_params:
-        # Read for their errors only: a local function binding has no invocation options.
-        data.read(param.source, scope, f"{call.path}: serviceParams.{param.name}")
+    """Run the task, retrying per its ``retry`` policies; ``$local`` is the function result
+    (or, for a task calling a flow, what :mod:`~worker.steps.subflow` reports)."""
+    attempt = _attempts(rt, step, call)
     counters = [0] * len(step.retry)
+    number = 0
     while True:
+        number += 1
         try:
-            return Outcome(local=await _attempt(step, resource, call))
+            return Outcome(local=await attempt(number))
         except errors.FlowError as err:
             delay = retry_delay(step.retry, counters, err.error)
             if delay is None:
@@ -57,6 +63,25 @@ async def execute(rt: Runtime, step: ir.TaskStep, call: StepCall) -> Outcome:
             workflow.logger.info("%s failed with %s; retrying in %gs", call.path, err.error, delay)
             if delay > 0:
                 await workflow.sleep(delay, summary=f"{call.path}: retry after {err.error}")
+
+
+def _attempts(
+    rt: Runtime, step: ir.TaskStep, call: StepCall
+) -> Callable[[int], Awaitable[JSONObject]]:
+    """The coroutine function running attempt ``number`` of the task."""
+    if isinstance(step.resource, ir.FlowResource):
+        if step.pattern == "waitForCallback":
+            raise NotSupportedError(
+                f"{call.path}: pattern waitForCallback of a task calling a flow "
+                "is not supported yet"
+            )
+        return functools.partial(subflow.attempt, rt, step, call)
+    resource = _function(step, call.path)
+    scope = data.own_scope(call.input, call.context)
+    for param in step.service_params:
+        # Read for their errors only: a local function binding has no invocation options.
+        data.read(param.source, scope, f"{call.path}: serviceParams.{param.name}")
+    return functools.partial(_attempt, rt, step, resource, call)
 
 
 def _function(step: ir.TaskStep, path: str) -> ir.FunctionResource:
@@ -72,7 +97,23 @@ def _function(step: ir.TaskStep, path: str) -> ir.FunctionResource:
     return resource
 
 
-async def _attempt(step: ir.TaskStep, resource: ir.FunctionResource, call: StepCall) -> JSONObject:
+async def _attempt(
+    rt: Runtime, step: ir.TaskStep, resource: ir.FunctionResource, call: StepCall, number: int
+) -> JSONObject:
+    scheduled = rt.history.task_scheduled(
+        call.path, {"resourceArn": resource.arn, "pattern": step.pattern, "attempt": number}
+    )
+    try:
+        local = await _invoke(step, resource, call)
+    except errors.FlowError as err:
+        timed_out = err.error == errors.TASK_TIMEOUT
+        rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
+        raise
+    rt.history.task_succeeded(call.path, scheduled, local)
+    return local
+
+
+async def _invoke(step: ir.TaskStep, resource: ir.FunctionResource, call: StepCall) -> JSONObject:
     request = InvokeFunction(
         binding=resource.binding_name,
         qualifier=resource.qualifier,
@@ -85,18 +126,32 @@ async def _attempt(step: ir.TaskStep, resource: ir.FunctionResource, call: StepC
     timeout = DEFAULT_TASK_TIMEOUT
     if step.timeout_seconds is not None:
         timeout = timedelta(seconds=step.timeout_seconds)
-    try:
-        result = await workflow.execute_activity(
-            INVOKE_FUNCTION,
-            request,
-            result_type=FunctionResult,
-            start_to_close_timeout=timeout,
-            retry_policy=_ONE_ATTEMPT,
-            summary=call.path,
-        )
-    except ActivityError as exc:
-        raise errors.from_activity_error(exc, step_path=call.path) from None
-    return data.as_local(result.value, call.path)
+    for lost in range(WORKER_LOST_RERUNS + 1):
+        try:
+            result = await workflow.execute_activity(
+                INVOKE_FUNCTION,
+                request,
+                result_type=FunctionResult,
+                start_to_close_timeout=timeout,
+                heartbeat_timeout=WORKER_LOST_AFTER,
+                retry_policy=_ONE_ATTEMPT,
+                summary=call.path,
+            )
+            return data.as_local(result.value, call.path)
+        except ActivityError as exc:
+            if cancelling(exc):
+                raise
+            if not _worker_lost(exc) or lost == WORKER_LOST_RERUNS:
+                raise errors.from_activity_error(exc, step_path=call.path) from None
+            workflow.logger.info("%s: the worker running it was lost; running it again", call.path)
+    raise AssertionError("unreachable")
+
+
+def _worker_lost(exc: ActivityError) -> bool:
+    # A running invocation heartbeats every second, so a missed heartbeat means its worker
+    # died (or hung), not that the function failed: that is not an FDL attempt.
+    cause = exc.cause
+    return isinstance(cause, TimeoutError) and cause.type == TimeoutType.HEARTBEAT
 
 
 def retry_delay(

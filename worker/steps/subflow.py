@@ -1,0 +1,230 @@
+"""Task steps that call a flow (``acs:fnf:::flow/NAME``, reference 8.5): child executions.
+
+One attempt starts a child execution of the registered flow ``NAME`` as a Temporal child
+workflow: workflow type ``NAME`` (the interpreter), id ``NAME:<execution>``, the parent's task
+queue, the ``FdlFlow`` search attribute. The child is started with ``definition=None``, so it
+resolves the flow's current registered version itself when it starts (the same path as any
+other start) and records which version it runs.
+
+- ``serviceParams.Input`` is the child's input (``$`` = the step's mapped input, which is
+  also the default); ``serviceParams.ExecutionName`` names the child. Without it the name is
+  ``<parent execution>-<step name>-<eventId>-<attempt>``: deterministic, so a replay starts
+  the same child, and different for every entry of the step and every retry.
+- ``requestResponse`` continues once the child has started; ``$local`` is what the original
+  StartExecution answers: ``{"FlowName", "Name", "Status": "Running", "StartedTime"}``. The
+  child outlives the parent (parent close policy ABANDON).
+- ``sync`` waits for the child; ``$local`` is its output. A failed child fails the step with
+  the child's error name and cause, so the parent's ``retry`` and ``catch`` see them; a child
+  that timed out is ``FnF.TaskTimeout``, a stopped one ``FnF.ExecutionStopped`` (unless it was
+  stopped with an error name). Cancelling or stopping the parent cancels the child.
+- ``timeoutSeconds`` bounds each attempt (start and, for ``sync``, the wait); when it expires
+  the child is cancelled and the step fails with ``FnF.TaskTimeout``.
+- A child name already used by a finished execution fails with
+  ``fnf.ExecutionAlreadyExists`` (the name the original's StartExecution error is caught by).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import (
+    ApplicationError,
+    CancelledError,
+    ChildWorkflowError,
+    TerminatedError,
+    TimeoutError,
+    WorkflowAlreadyStartedError,
+)
+from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
+
+from translator import ir
+from worker import data, errors
+from worker.api import FLOW_NAME_KEY, FlowRun, workflow_id
+from worker.data import JSONObject
+from worker.history import PARENT_STEP_MEMO, timestamp
+from worker.steps.runtime import Runtime, StepCall, cancelling
+
+EXECUTION_STOPPED = "FnF.ExecutionStopped"
+"""Error of a ``sync`` task whose child was stopped without an error name."""
+EXECUTION_ALREADY_EXISTS = "fnf.ExecutionAlreadyExists"
+"""Error of a task whose child execution name belongs to a finished execution."""
+
+NAME_LIMIT = 128
+"""Execution names have at most 128 characters (reference section 12)."""
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+T = TypeVar("T")
+
+
+async def attempt(rt: Runtime, step: ir.TaskStep, call: StepCall, number: int) -> JSONObject:
+    """Run attempt ``number`` (1, 2, ...) of a task calling a flow; returns its ``$local``.
+
+    Raises:
+        FlowError: the child could not start, failed, was stopped or timed out, or the
+            step's serviceParams are not usable.
+    """
+    resource = step.resource
+    assert isinstance(resource, ir.FlowResource)  # the task executor dispatches on it
+    child_input, name = child_params(rt, step, call, number)
+    scheduled = rt.history.task_scheduled(
+        call.path,
+        {
+            "resourceArn": resource.arn,
+            "pattern": step.pattern,
+            "attempt": number,
+            "executionName": name,
+        },
+    )
+    try:
+        local = await _within(
+            step, call, _run(rt, step, resource, call, child_input, name, scheduled)
+        )
+    except errors.FlowError as err:
+        timed_out = err.error == errors.TASK_TIMEOUT
+        rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
+        raise
+    rt.history.task_succeeded(call.path, scheduled, local)
+    return local
+
+
+async def _run(
+    rt: Runtime,
+    step: ir.TaskStep,
+    resource: ir.FlowResource,
+    call: StepCall,
+    child_input: JSONObject,
+    name: str,
+    scheduled: int,
+) -> JSONObject:
+    sync = step.pattern == "sync"
+    handle = await _start(resource.flow, name, child_input, call.path, keep=not sync)
+    started = timestamp(workflow.now())
+    rt.history.task_started(call.path, scheduled, {"flowName": resource.flow, "name": name})
+    if not sync:
+        return {
+            "FlowName": resource.flow,
+            "Name": name,
+            "Status": "Running",
+            "StartedTime": started,
+        }
+    try:
+        result = await handle
+    except ChildWorkflowError as exc:
+        if cancelling(exc):
+            raise
+        raise child_failure(exc, resource.flow, name) from None
+    return data.as_local(result, call.path)
+
+
+async def _start(
+    flow: str, name: str, child_input: JSONObject, path: str, *, keep: bool
+) -> ChildWorkflowHandle[Any, Any]:
+    run = FlowRun(flow_name=flow, execution_name=name, definition=None, input=child_input)
+    try:
+        return await workflow.start_child_workflow(
+            flow,
+            run,
+            id=workflow_id(flow, name),
+            task_queue=workflow.info().task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            # requestResponse children outlive the parent; sync children are cancelled with it.
+            parent_close_policy=ParentClosePolicy.ABANDON
+            if keep
+            else ParentClosePolicy.REQUEST_CANCEL,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(FLOW_NAME_KEY, flow)]),
+            static_summary=f"FDL flow **{flow}**, execution `{name}`, started by `{path}`",
+            memo={PARENT_STEP_MEMO: path},
+        )
+    except WorkflowAlreadyStartedError:
+        raise errors.FlowError(
+            EXECUTION_ALREADY_EXISTS,
+            f"{path}: execution {name!r} of flow {flow!r} already exists",
+        ) from None
+
+
+async def _within(step: ir.TaskStep, call: StepCall, work: Awaitable[T]) -> T:
+    """Run ``work``, bounded by the task's ``timeoutSeconds`` (the child is cancelled then)."""
+    if step.timeout_seconds is None:
+        return await work
+    task = asyncio.ensure_future(work)
+    done, _ = await workflow.wait([task], timeout=step.timeout_seconds)
+    if done:
+        return task.result()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    raise errors.FlowError(
+        errors.TASK_TIMEOUT, f"task {call.path} timed out after {step.timeout_seconds:g} seconds"
+    )
+
+
+def child_params(
+    rt: Runtime, step: ir.TaskStep, call: StepCall, number: int
+) -> tuple[JSONObject, str]:
+    """The child's input and execution name from ``serviceParams`` (or their defaults).
+
+    Raises:
+        FlowError: ``FnF.RuntimeError`` for a missing path, an input that is not an object
+            or a name that is not a legal execution name.
+    """
+    scope = data.own_scope(call.input, call.context)
+    params = {
+        param.name: data.read(param.source, scope, f"{call.path}: serviceParams.{param.name}")
+        for param in step.service_params
+    }
+    child_input = params.get("Input", call.input)
+    if not isinstance(child_input, dict):
+        raise errors.runtime_error(
+            f"{call.path}: serviceParams.Input must be a JSON object, got "
+            f"{type(child_input).__name__}"
+        )
+    name = params.get("ExecutionName")
+    if name in (None, ""):
+        step_entry = call.context["step"]["eventId"]
+        return child_input, default_name(rt.execution_name, step.name, step_entry, number)
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise errors.runtime_error(
+            f"{call.path}: serviceParams.ExecutionName {name!r} is not a legal execution name "
+            "(letters, digits, '_' and '-', starting with a letter or '_', at most 128)"
+        )
+    return child_input, name
+
+
+def default_name(parent: str, step_name: str, step_entry: int, number: int) -> str:
+    """``<parent>-<step>-<eventId>-<attempt>``, made a legal execution name.
+
+    Characters other than letters, digits, ``_`` and ``-`` become ``_``; a name that would
+    be too long keeps its start and ends with a hash of the whole, so it stays unique.
+    """
+    name = _UNSAFE.sub("_", f"{parent}-{step_name}-{step_entry}-{number}")
+    if not name[0].isalpha() and name[0] != "_":
+        name = "_" + name
+    if len(name) <= NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+    return f"{name[: NAME_LIMIT - len(digest) - 1]}-{digest}"
+
+
+def child_failure(exc: ChildWorkflowError, flow: str, name: str) -> errors.FlowError:
+    """The FDL error of a ``sync`` task whose child did not succeed."""
+    cause = exc.cause
+    if isinstance(cause, ApplicationError):
+        return errors.FlowError(cause.type or errors.RUNTIME_ERROR, cause.message)
+    if isinstance(cause, TimeoutError):
+        return errors.FlowError(
+            errors.TASK_TIMEOUT, f"child execution {name!r} of flow {flow!r} timed out"
+        )
+    if isinstance(cause, TerminatedError | CancelledError):
+        return errors.FlowError(
+            EXECUTION_STOPPED,
+            f"child execution {name!r} of flow {flow!r} was stopped: {cause.message or cause}",
+        )
+    return errors.FlowError(
+        errors.RUNTIME_ERROR, f"child execution {name!r} of flow {flow!r} failed: {cause or exc}"
+    )
