@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -86,7 +87,16 @@ def run(
         str | None, typer.Option("--execution", "-e", help="Execution name (default: a UUID).")
     ] = None,
     config: ConfigOption = None,
-    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    task_queue: Annotated[
+        str | None,
+        typer.Option(
+            "--task-queue",
+            help="Task queue of the execution. Default: a queue of its own for the "
+            "in-process worker; with --no-worker, 'fdl' (the queue `fdl dev` and `fdl worker` "
+            "serve).",
+            show_default=False,
+        ),
+    ] = None,
     worker: Annotated[
         bool,
         typer.Option(help="Run an in-process worker; --no-worker relies on running workers."),
@@ -109,8 +119,9 @@ def run(
         flow_name = check_name("flow", name or default_flow_name(file))
         payload = parse_json_object(input, "--input")
         project = load_config(config, beside=file)
+        queue = task_queue or run_task_queue(worker)
         result = asyncio.run(
-            _run(flow_name, definition, payload, execution, project, task_queue, worker)
+            _run(flow_name, definition, payload, execution, project, queue, worker)
         )
     except (
         DefinitionError,
@@ -150,6 +161,16 @@ def load_config(path: Path | None, beside: Path | None = None) -> ProjectConfig:
     return load_project_config(path)
 
 
+def run_task_queue(with_worker: bool) -> str:
+    """The task queue of ``fdl run`` when none is named.
+
+    The in-process worker gets a queue of its own: a worker that ``fdl dev`` or ``fdl worker``
+    runs on the shared queue may have other function bindings, and must not take this run's
+    tasks (nor this worker theirs).
+    """
+    return f"fdl-run-{uuid.uuid4().hex[:12]}" if with_worker else DEFAULT_TASK_QUEUE
+
+
 async def _run(
     flow_name: str,
     definition: Any,
@@ -171,7 +192,10 @@ async def _run(
             execution_name=execution,
             task_queue=task_queue,
         )
-        err(f"execution {started.execution_name} of flow {flow_name} started")
+        err(
+            f"execution {started.execution_name} of flow {flow_name} started "
+            f"on task queue {task_queue!r}"
+        )
         return await wait_for_result(started.handle)
 
 
