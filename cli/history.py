@@ -9,17 +9,19 @@ are derived from Temporal's own history, and the output says so.
 from __future__ import annotations
 
 import json
+import shutil
 from typing import Annotated
 
 import typer
 
-from cli.service import DebugOption, JsonOption, call, console, print_json, print_table
+from cli.service import DebugOption, JsonOption, call, console, print_json
 from worker.api import DEFAULT_TASK_QUEUE
 from worker.client import FdlClient
 from worker.history import QUERY_TIMEOUT, Event, ExecutionHistory, execution_history
 
-DETAIL_WIDTH = 100
-"""Characters of an event detail shown per line for people (``--json`` shows all)."""
+DETAIL_WIDTH = 120
+"""Characters of an event detail shown when the output is not a terminal (``--json`` shows
+all); on a terminal the detail is cut at its right edge."""
 
 
 def register(app: typer.Typer) -> None:
@@ -73,17 +75,24 @@ def print_history(found: ExecutionHistory) -> None:
         )
     if found.omitted_details:
         console.print("some event details were dropped (the execution's detail budget)")
-    rows = [
-        [str(event.id), event.time, event.type, event.step, shorten(event)]
-        for event in found.events
-    ]
-    print_table(["Id", "Time", "Type", "Step", "Detail"], rows, empty="no events")
+    if not found.events:
+        console.print("no events", markup=False)
+        return
+    step_width = max(len("Step"), *(len(event.step) for event in found.events))
+    type_width = max(len(event.type) for event in found.events)
+    prefix = f"{'Id':>5}  {'Time':<24}  {'Type':<{type_width}}  {'Step':<{step_width}}  "
+    room = max(20, shutil.get_terminal_size((len(prefix) + DETAIL_WIDTH, 24)).columns - len(prefix))
+    console.print(prefix + "Detail", markup=False, style="bold")
+    for event in found.events:
+        detail = shorten(event, room)
+        line = f"{event.id:>5}  {event.time:<24}  {event.type:<{type_width}}  "
+        console.print(f"{line}{event.step:<{step_width}}  {detail}".rstrip(), markup=False)
 
 
-def shorten(event: Event) -> str:
-    """The event's detail on one line, cut to :data:`DETAIL_WIDTH` characters."""
+def shorten(event: Event, width: int = DETAIL_WIDTH) -> str:
+    """The event's detail on one line, cut to ``width`` characters."""
     detail = json.loads(event.detail)
     if not detail:
         return ""
     text = json.dumps(detail, ensure_ascii=False, separators=(", ", ": "))
-    return text if len(text) <= DETAIL_WIDTH else text[: DETAIL_WIDTH - 3] + "..."
+    return text if len(text) <= width else text[: max(0, width - 3)] + "..."

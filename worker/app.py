@@ -27,6 +27,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from worker.activities import FunctionActivities
 from worker.api import DEFAULT_TASK_QUEUE
 from worker.config import ProjectConfig
+from worker.history_derive import stop_details
 from worker.interpreter import FlowInterpreter
 from worker.messaging import MessagingActivities
 from worker.registry import resolve_flow
@@ -61,7 +62,13 @@ def activities_for(config: ProjectConfig, *, max_threads: int = 100) -> list[Cal
     """
     functions = FunctionActivities(config, max_threads=max_threads)
     messages = MessagingActivities(config)
-    return [functions.invoke_function, resolve_flow, messages.send_message, mint_task_secret]
+    return [
+        functions.invoke_function,
+        resolve_flow,
+        messages.send_message,
+        mint_task_secret,
+        stop_details,
+    ]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

@@ -1,5 +1,8 @@
 """FDL-style events derived from Temporal's own history, when no worker answers the query.
 
+Also the ``fdl.stop_details`` activity: the error and cause a stopped child execution was
+stopped with, which only the child's own history holds.
+
 Temporal's history holds what the interpreter asked the server to do: function invocations
 (activities, with the step path and the mapped input), child executions, durable timers,
 and the execution's start and end. That is enough for the task events of the original's
@@ -11,13 +14,16 @@ names (``TimerStarted``, ``TimerFired``) with the wait step's path.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import Any, Literal
 
+from temporalio import activity
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import WorkflowHistoryEventFilterType
 from temporalio.converter import PayloadConverter
 
 from worker.activities import INVOKE_FUNCTION
@@ -187,3 +193,39 @@ def _stopped(details: Any, reason: str) -> dict[str, Any]:
     if isinstance(details, dict) and "error" in details:
         return {"error": details.get("error", ""), "cause": details.get("cause", "")}
     return {"error": "", "cause": reason}
+
+
+STOP_DETAILS = "fdl.stop_details"
+"""Activity name: how a stopped execution was stopped (its close event's details)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoppedExecution:
+    """Input of ``fdl.stop_details``: the workflow id of a stopped execution."""
+
+    kind: Literal["stopped_execution"] = "stopped_execution"
+    workflow_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopReason:
+    """Result of ``fdl.stop_details``: the stop's FDL error name and cause (may be empty)."""
+
+    kind: Literal["stop_reason"] = "stop_reason"
+    error: str = ""
+    cause: str = ""
+
+
+@activity.defn(name=STOP_DETAILS)
+async def stop_details(request: StoppedExecution) -> StopReason:
+    """Read the close event of a stopped execution: the error and cause it was stopped with."""
+    client = activity.client()
+    handle = client.get_workflow_handle(request.workflow_id)
+    converter = client.data_converter.payload_converter
+    async for event in handle.fetch_history_events(
+        event_filter_type=WorkflowHistoryEventFilterType.CLOSE_EVENT
+    ):
+        closing = closing_event(event, converter)
+        if closing is not None and closing[0] == "ExecutionStopped":
+            return StopReason(error=closing[1]["error"], cause=closing[1]["cause"])
+    return StopReason()

@@ -15,8 +15,10 @@ other start) and records which version it runs.
   child outlives the parent (parent close policy ABANDON).
 - ``sync`` waits for the child; ``$local`` is its output. A failed child fails the step with
   the child's error name and cause, so the parent's ``retry`` and ``catch`` see them; a child
-  that timed out is ``FnF.TaskTimeout``, a stopped one ``FnF.ExecutionStopped`` (unless it was
-  stopped with an error name). Cancelling or stopping the parent cancels the child.
+  that timed out is ``FnF.TaskTimeout``; a child stopped with an error and cause
+  (``fdl execution stop --error E --cause C``) fails the step with them (read from the
+  child's history by the ``fdl.stop_details`` activity), one stopped without is
+  ``FnF.ExecutionStopped``. Cancelling or stopping the parent cancels the child.
 - ``timeoutSeconds`` bounds each attempt (start and, for ``sync``, the wait); when it expires
   the child is cancelled and the step fails with ``FnF.TaskTimeout``.
 - A child name already used by a finished execution fails with
@@ -29,10 +31,16 @@ import asyncio
 import hashlib
 import re
 from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import (
+    RetryPolicy,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import (
     ApplicationError,
     CancelledError,
@@ -48,6 +56,7 @@ from worker import data, errors
 from worker.api import FLOW_NAME_KEY, FlowRun, workflow_id
 from worker.data import JSONObject
 from worker.history import PARENT_STEP_MEMO, timestamp
+from worker.history_derive import STOP_DETAILS, StoppedExecution, StopReason
 from worker.steps.runtime import Runtime, StepCall, cancelling
 
 EXECUTION_STOPPED = "FnF.ExecutionStopped"
@@ -119,8 +128,25 @@ async def _run(
     except ChildWorkflowError as exc:
         if cancelling(exc):
             raise
+        if isinstance(exc.cause, TerminatedError):
+            raise await stopped_child(resource.flow, name) from None
         raise child_failure(exc, resource.flow, name) from None
     return data.as_local(result, call.path)
+
+
+async def stopped_child(flow: str, name: str) -> errors.FlowError:
+    """The error of a child stopped by ``fdl execution stop``: the error and cause it was
+    stopped with (so the parent's ``catch`` can match them), else ``FnF.ExecutionStopped``."""
+    reason = await workflow.execute_activity(
+        STOP_DETAILS,
+        StoppedExecution(workflow_id=workflow_id(flow, name)),
+        result_type=StopReason,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=RetryPolicy(maximum_attempts=5),
+        summary=f"how {flow}:{name} was stopped",
+    )
+    cause = reason.cause or f"child execution {name!r} of flow {flow!r} was stopped"
+    return errors.FlowError(reason.error or EXECUTION_STOPPED, cause)
 
 
 async def _start(
