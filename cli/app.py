@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from cli import definitions, flows, queue, runtime, schedules
+from cli import definitions, executions, flows, queue, runtime, schedules
 
 app = typer.Typer(
     name="fdl",
@@ -24,6 +24,7 @@ definitions.register(app)
 runtime.register(app)
 queue.register(app)
 flows.register(app)
+executions.register(app)
 schedules.register(app)
 
 

@@ -117,7 +117,9 @@ def describe(
     debug: DebugOption = False,
 ) -> None:
     """Show a flow: current version, times, description and every version."""
-    flow = call(lambda fdl: fdl.describe_flow(name, version), task_queue="", debug=debug)
+    flow = call(
+        lambda fdl: fdl.describe_flow(name, version), task_queue=DEFAULT_TASK_QUEUE, debug=debug
+    )
     if source:
         print(flow.source, end="" if flow.source.endswith("\n") else "\n")
     elif as_json:
@@ -133,7 +135,9 @@ def list_command(
     debug: DebugOption = False,
 ) -> None:
     """List registered flows with their current versions."""
-    flows = call(lambda fdl: fdl.list_flows(limit=limit), task_queue="", debug=debug)
+    flows = call(
+        lambda fdl: fdl.list_flows(limit=limit), task_queue=DEFAULT_TASK_QUEUE, debug=debug
+    )
     if as_json:
         print_json([flow.summary() for flow in flows])
         return
@@ -148,7 +152,7 @@ def delete(
     debug: DebugOption = False,
 ) -> None:
     """Delete a flow. Its running executions continue; new ones fail with FlowNotExists."""
-    call(lambda fdl: fdl.delete_flow(name), task_queue="", debug=debug)
+    call(lambda fdl: fdl.delete_flow(name), task_queue=DEFAULT_TASK_QUEUE, debug=debug)
     if as_json:
         print_json({"name": name, "deleted": True})
     else:

@@ -102,9 +102,15 @@ class ResolvedFlow:
 
 
 class ServiceError(Exception):
-    """An error of the flow and execution API; ``code`` is the original service's error name."""
+    """An error of the flow and execution API; ``code`` is the original service's error name.
+
+    Its text starts with the code, e.g. ``FlowNotExists: flow 'orders' does not exist``.
+    """
 
     code = "InvalidArgument"
+
+    def __str__(self) -> str:
+        return f"{self.code}: {super().__str__()}"
 
 
 class FlowNotExists(ServiceError):

@@ -1,58 +1,59 @@
-"""Client side of an FDL execution: connect to Temporal, start a flow, wait for its result.
+"""The Python client of fdl: flows and executions as the original service's API offers them.
 
-Used by the CLI and importable by programs. Connection settings follow the ``temporal``
-CLI: ``TEMPORAL_ADDRESS`` (default ``127.0.0.1:7233``) and ``TEMPORAL_NAMESPACE``
-(default ``default``).
+:class:`FdlClient` is the façade programs use (the CLI's ``fdl flow`` and ``fdl execution``
+commands are thin over it); ``connect``, ``start_flow`` and ``wait_for_result`` are the
+lower-level pieces ``fdl run`` uses. Connection settings follow the ``temporal`` CLI:
+``TEMPORAL_ADDRESS`` (default ``127.0.0.1:7233``) and ``TEMPORAL_NAMESPACE`` (default
+``default``). Errors are the service's (:class:`~worker.api.ServiceError` subclasses, named
+as the original API names them).
 """
 
 from __future__ import annotations
 
 import os
-import uuid
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from temporalio.client import (
-    Client,
-    WorkflowExecutionStatus,
-    WorkflowFailureError,
-    WorkflowHandle,
-)
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import (
-    ApplicationError,
-    CancelledError,
-    TerminatedError,
-    TimeoutError,
-    WorkflowAlreadyStartedError,
-)
+from temporalio.client import Client
 
 from translator import ir
-from worker import registry, registry_workflow
+from worker import executions, registry, registry_workflow
 from worker.api import (
     DEFAULT_TASK_QUEUE,
-    FLOW_NAME_KEY,
-    VERSION_MEMO,
+    ExecutionAlreadyCompleted,
     ExecutionAlreadyExists,
-    FlowRun,
+    ExecutionNotExists,
+    FlowAlreadyExists,
+    FlowNotExists,
+    ServiceError,
     check_name,
-    workflow_id,
 )
-from worker.registry_workflow import content_hash
+from worker.executions import ExecutionInfo
+from worker.registry import RegisteredFlow
+from worker.runs import (
+    STATUS_NAMES,
+    FlowFailed,
+    StartedExecution,
+    failure_of,
+    start_flow,
+    wait_for_result,
+)
 
 __all__ = [
+    "STATUS_NAMES",
+    "ExecutionAlreadyCompleted",
     "ExecutionAlreadyExists",
+    "ExecutionInfo",
+    "ExecutionNotExists",
     "FdlClient",
+    "FlowAlreadyExists",
     "FlowFailed",
+    "FlowNotExists",
+    "RegisteredFlow",
+    "ServiceError",
     "StartedExecution",
     "check_name",
     "connect",
+    "failure_of",
     "start_flow",
     "temporal_address",
     "temporal_namespace",
@@ -60,16 +61,6 @@ __all__ = [
 ]
 
 DEFAULT_ADDRESS = "127.0.0.1:7233"
-
-
-class FlowFailed(Exception):
-    """The execution ended without success; ``error`` is the FDL error name."""
-
-    def __init__(self, error: str, cause: str, status: str = "Failed") -> None:
-        super().__init__(f"{error}: {cause}" if cause else error)
-        self.error = error
-        self.cause = cause
-        self.status = status
 
 
 def temporal_address() -> str:
@@ -85,105 +76,6 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
     return await Client.connect(
         address or temporal_address(), namespace=namespace or temporal_namespace()
     )
-
-
-@dataclass(frozen=True, slots=True)
-class StartedExecution:
-    flow_name: str
-    execution_name: str
-    handle: WorkflowHandle[Any, Any]
-
-
-async def start_flow(
-    client: Client,
-    *,
-    flow_name: str,
-    definition: ir.Flow,
-    input: dict[str, Any],
-    execution_name: str | None = None,
-    task_queue: str = DEFAULT_TASK_QUEUE,
-    version: str | None = None,
-) -> StartedExecution:
-    """Start an execution; a running execution of the same name is returned as it is.
-
-    The execution carries ``definition`` and records ``version`` (default: its content
-    hash) in its memo, so it keeps running this definition whatever happens to the flow.
-
-    Raises:
-        ExecutionAlreadyExists: an execution with this name has finished.
-        ValueError: the flow or execution name is not legal.
-    """
-    check_name("flow", flow_name)
-    name = check_name("execution", execution_name) if execution_name else str(uuid.uuid4())
-    document = definition.to_json()
-    version = version or content_hash(document)
-    run = FlowRun(
-        flow_name=flow_name,
-        execution_name=name,
-        definition=document,
-        input=input,
-        version=version,
-    )
-    try:
-        handle: WorkflowHandle[Any, Any] = await client.start_workflow(
-            flow_name,
-            run,
-            id=workflow_id(flow_name, name),
-            task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            search_attributes=TypedSearchAttributes(
-                [SearchAttributePair(FLOW_NAME_KEY, flow_name)]
-            ),
-            memo={VERSION_MEMO: version},
-            static_summary=f"FDL flow **{flow_name}**, execution `{name}`",
-            execution_timeout=(
-                timedelta(seconds=definition.timeout_seconds)
-                if definition.timeout_seconds
-                else None
-            ),
-        )
-    except WorkflowAlreadyStartedError:
-        raise ExecutionAlreadyExists(
-            f"execution {name!r} of flow {flow_name!r} already exists and has finished"
-        ) from None
-    return StartedExecution(flow_name, name, handle)
-
-
-async def wait_for_result(handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
-    """Wait for an execution to end and return its output.
-
-    Raises:
-        FlowFailed: the execution failed, was stopped or timed out.
-    """
-    try:
-        result = await handle.result()
-    except WorkflowFailureError as err:
-        raise failure_of(err.cause) from None
-    return result if isinstance(result, dict) else {}
-
-
-def failure_of(cause: BaseException | None) -> FlowFailed:
-    """The FDL error name and cause of a Temporal workflow failure."""
-    if isinstance(cause, ApplicationError):
-        return FlowFailed(cause.type or "FnF.RuntimeError", cause.message)
-    if isinstance(cause, TimeoutError):
-        return FlowFailed("FnF.Timeout", "the execution exceeded its timeoutSeconds", "TimedOut")
-    if isinstance(cause, TerminatedError | CancelledError):
-        return FlowFailed("FnF.ExecutionStopped", str(cause), "Stopped")
-    return FlowFailed("FnF.RuntimeError", str(cause))
-
-
-STATUS_NAMES = {
-    WorkflowExecutionStatus.RUNNING: "Running",
-    WorkflowExecutionStatus.COMPLETED: "Succeeded",
-    WorkflowExecutionStatus.FAILED: "Failed",
-    WorkflowExecutionStatus.CANCELED: "Stopped",
-    WorkflowExecutionStatus.TERMINATED: "Stopped",
-    WorkflowExecutionStatus.CONTINUED_AS_NEW: "Running",
-    WorkflowExecutionStatus.TIMED_OUT: "TimedOut",
-}
-"""Temporal workflow statuses in the original service's words."""
 
 
 class FdlClient:
@@ -229,7 +121,7 @@ class FdlClient:
         description: str = "",
         source: str | None = None,
         resolve_refs: bool = False,
-    ) -> registry.RegisteredFlow:
+    ) -> RegisteredFlow:
         """Register a flow (CreateFlow).
 
         Args:
@@ -254,7 +146,7 @@ class FdlClient:
         description: str = "",
         source: str | None = None,
         resolve_refs: bool = False,
-    ) -> tuple[registry.RegisteredFlow, bool]:
+    ) -> tuple[RegisteredFlow, bool]:
         """Publish a new version of a flow (UpdateFlow); running executions keep theirs.
 
         Returns:
@@ -267,7 +159,7 @@ class FdlClient:
         version = _version_of(definition, source, description, resolve_refs)
         return await registry.update_flow(self.temporal, name, version)
 
-    async def describe_flow(self, name: str, version: str | None = None) -> registry.RegisteredFlow:
+    async def describe_flow(self, name: str, version: str | None = None) -> RegisteredFlow:
         """A flow at its current version, or at ``version`` (DescribeFlow).
 
         Raises:
@@ -275,7 +167,7 @@ class FdlClient:
         """
         return await registry.get_flow(self.temporal, name, version)
 
-    async def list_flows(self, *, limit: int | None = None) -> list[registry.RegisteredFlow]:
+    async def list_flows(self, *, limit: int | None = None) -> list[RegisteredFlow]:
         """Every registered flow, sorted by name (ListFlows)."""
         return await registry.list_flows(self.temporal, limit=limit)
 
@@ -286,6 +178,74 @@ class FdlClient:
             FlowNotExists: no flow of this name is registered.
         """
         await registry.delete_flow(self.temporal, name)
+
+    # --- executions (StartExecution, DescribeExecution, ListExecutions, StopExecution) -----
+
+    async def start_execution(
+        self,
+        flow_name: str,
+        *,
+        name: str | None = None,
+        input: dict[str, Any] | None = None,
+    ) -> ExecutionInfo:
+        """Start the flow's current version (StartExecution); returns at once.
+
+        A running execution of that name is returned as it is (idempotent start); the
+        execution keeps its version when the flow is updated.
+
+        Raises:
+            FlowNotExists: no flow of this name is registered.
+            ExecutionAlreadyExists: an execution of this name has finished.
+        """
+        return await executions.start_execution(
+            self.temporal,
+            flow_name,
+            execution_name=name,
+            input=input,
+            task_queue=self.task_queue,
+        )
+
+    async def describe_execution(
+        self, flow_name: str, name: str, *, wait_seconds: float | None = 0
+    ) -> ExecutionInfo:
+        """Status, times, input, output or error and version (DescribeExecution).
+
+        Args:
+            wait_seconds: long-poll: wait up to this long for a running execution to end;
+                ``None`` waits until it ends.
+
+        Raises:
+            ExecutionNotExists: no such execution.
+        """
+        return await executions.describe_execution(
+            self.temporal, flow_name, name, wait_seconds=wait_seconds
+        )
+
+    async def list_executions(
+        self, flow_name: str, *, status: str | None = None, limit: int = 60
+    ) -> list[ExecutionInfo]:
+        """Executions of a flow, newest first (ListExecutions).
+
+        Args:
+            status: ``Running``, ``Succeeded``, ``Failed``, ``TimedOut`` or ``Stopped``.
+            limit: at most this many.
+        """
+        return await executions.list_executions(
+            self.temporal, flow_name, status=status, limit=limit
+        )
+
+    async def stop_execution(
+        self, flow_name: str, name: str, *, error: str = "", cause: str = ""
+    ) -> ExecutionInfo:
+        """Stop a running execution with an error and cause (StopExecution).
+
+        Raises:
+            ExecutionNotExists: no such execution.
+            ExecutionAlreadyCompleted: it has already ended.
+        """
+        return await executions.stop_execution(
+            self.temporal, flow_name, name, error=error, cause=cause
+        )
 
 
 def _version_of(

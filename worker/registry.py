@@ -334,7 +334,8 @@ async def resolve_flow(request: ResolveFlow) -> ResolvedFlow:
     try:
         flow = await get_flow(activity.client(), request.flow_name, request.version or None)
     except FlowNotExists as exc:
-        raise ApplicationError(str(exc), type=FlowNotExists.code, non_retryable=True) from None
+        message = str(exc.args[0]) if exc.args else str(exc)
+        raise ApplicationError(message, type=FlowNotExists.code, non_retryable=True) from None
     return ResolvedFlow(flow_name=flow.name, version=flow.version, definition=flow.definition)
 
 

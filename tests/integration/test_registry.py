@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers import compile_flow, running_worker
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from typer.testing import CliRunner
@@ -72,6 +73,9 @@ async def test_create_and_read_back_with_no_worker(fdl: FdlClient) -> None:
     assert read.source == FLOW_V1
     assert read.description == "answers"
     assert read.current and [v.version for v in read.versions] == [read.version]
+    handle = fdl.temporal.get_workflow_handle(definition_workflow_id(name))
+    events = [event async for event in handle.fetch_history_events()]
+    assert not [e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED]
 
 
 async def test_versions_are_kept_and_identical_updates_store_nothing(fdl: FdlClient) -> None:
