@@ -19,6 +19,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureEr
 from temporalio.exceptions import ApplicationError
 
 from worker.api import FLOW_NAME_KEY, workflow_id
+from worker.executions import stop_execution
 from worker.registry import create_flow, new_version
 
 BASIC = {
@@ -303,3 +304,31 @@ async def _is_running(handle: Any) -> bool:
 
 async def _is_closed(handle: Any) -> bool:
     return bool((await handle.describe()).status != WorkflowExecutionStatus.RUNNING)
+
+
+async def test_child_stopped_with_an_error_reaches_the_parents_catch(
+    client: Client, task_queue: str
+) -> None:
+    child = unique("waiting")
+    waiting = "version: v1\ntype: flow\nsteps:\n  - type: wait\n    name: pause\n    duration: 60\n"
+    await register(client, task_queue, child, waiting)
+    extra = """    serviceParams:
+      ExecutionName: stop-me
+    catch:
+      - errors: [AnyCustomError]
+        goto: stopped
+    errorMappings:
+      - target: why
+        source: $local.error
+      - target: cause
+        source: $local.cause
+  - type: pass
+    name: stopped
+"""
+    async with helpers.running_worker(client, task_queue, helpers.config(BASIC)):
+        handle = await helpers.start(client, task_queue, parent(child, "sync", extra), {})
+        child_handle = client.get_workflow_handle(workflow_id(child, "stop-me"))
+        await wait_until(lambda: _is_running(child_handle))
+        await stop_execution(client, child, "stop-me", error="AnyCustomError", cause="by hand")
+        out = await handle.result()
+    assert out == {"n": 21, "why": "AnyCustomError", "cause": "by hand"}
