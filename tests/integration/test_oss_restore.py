@@ -69,9 +69,9 @@ def bucket(tmp_path: Path) -> Path:
     return path
 
 
-def seed_input(bucket: Path, tmp_path: Path) -> Path:
+def seed_input(bucket: Path, tmp_path: Path, poll_interval: float = 0.5) -> Path:
     document = json.loads((EXAMPLE / "input.json").read_text())
-    document.update(endpoint=str(bucket), pollInterval=0.5)
+    document.update(endpoint=str(bucket), pollInterval=poll_interval)
     path = tmp_path / "input.json"
     path.write_text(json.dumps(document))
     return path
@@ -202,8 +202,8 @@ def test_a_second_worker_joins_and_killing_the_first_loses_nothing(
     env = environment(dev_server.address)
     first = worker_factory()
     main, _ = register_flows(env, task_queue)
-    # Slow restores a little, so the run is still in its first pages when the second
-    # worker has joined and the first one dies.
+    # Slower restores and polls (about 4 s a page), so the run is still in its first pages
+    # when the second worker has joined and the first one is killed inside a restore.
     with sqlite3.connect(bucket) as db:
         db.execute("UPDATE settings SET latency = 0.2")
     started = fdl(
@@ -213,7 +213,7 @@ def test_a_second_worker_joins_and_killing_the_first_loses_nothing(
         "--name",
         "restore-kill",
         "--input",
-        f"@{seed_input(bucket, tmp_path)}",
+        f"@{seed_input(bucket, tmp_path, poll_interval=1)}",
         "--task-queue",
         task_queue,
         env=env,
