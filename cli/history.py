@@ -44,8 +44,10 @@ def history(
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Show an execution's events: steps entered and exited with their input and output,
-    tasks scheduled, succeeded or failed, and how the execution ended.
+    """Show an execution's events in order, with each step's input and output.
+
+    Steps entered and exited, tasks scheduled, started, succeeded or failed, and how the
+    execution ended, as the original console's step panel shows them.
 
     Example: fdl execution history orders order-42
     """
