@@ -16,7 +16,7 @@ from typing import Any
 from temporalio.client import Client
 
 from translator import ir
-from worker import executions, registry, registry_workflow
+from worker import executions, history, registry, registry_workflow, schedules
 from worker.api import (
     DEFAULT_TASK_QUEUE,
     ExecutionAlreadyCompleted,
@@ -246,6 +246,52 @@ class FdlClient:
         return await executions.stop_execution(
             self.temporal, flow_name, name, error=error, cause=cause
         )
+
+    async def execution_history(
+        self, flow_name: str, name: str, *, query_timeout: float = history.QUERY_TIMEOUT
+    ) -> history.ExecutionHistory:
+        """The FDL events of an execution in order (GetExecutionHistory).
+
+        Raises:
+            ExecutionNotExists: no such execution.
+        """
+        return await history.execution_history(
+            self.temporal, flow_name, name, query_timeout=query_timeout
+        )
+
+    # --- schedules (CreateSchedule, UpdateSchedule, DescribeSchedule, ...) ------------------
+
+    async def create_schedule(
+        self, flow_name: str, schedule_name: str, *, cron: str, **options: Any
+    ) -> schedules.FlowSchedule:
+        """Start ``flow_name`` whenever ``cron`` fires (CreateSchedule).
+
+        ``options`` are those of :func:`worker.schedules.create_schedule`: ``payload``,
+        ``enabled``, ``description``, ``overlap``, ``catchup_window``; the task queue is the
+        client's.
+        """
+        options.setdefault("task_queue", self.task_queue)
+        return await schedules.create_schedule(
+            self.temporal, flow_name, schedule_name, cron=cron, **options
+        )
+
+    async def update_schedule(
+        self, flow_name: str, schedule_name: str, **changes: Any
+    ) -> schedules.FlowSchedule:
+        """Change the given settings of a schedule (UpdateSchedule; ``enabled`` = Enable)."""
+        return await schedules.update_schedule(self.temporal, flow_name, schedule_name, **changes)
+
+    async def describe_schedule(self, flow_name: str, schedule_name: str) -> schedules.FlowSchedule:
+        """A schedule's settings, next fire times and recent runs (DescribeSchedule)."""
+        return await schedules.describe_schedule(self.temporal, flow_name, schedule_name)
+
+    async def list_schedules(self, flow_name: str) -> list[schedules.FlowSchedule]:
+        """The schedules of a flow (ListSchedules)."""
+        return await schedules.list_schedules(self.temporal, flow_name)
+
+    async def delete_schedule(self, flow_name: str, schedule_name: str) -> None:
+        """Delete a schedule; executions it started keep running (DeleteSchedule)."""
+        await schedules.delete_schedule(self.temporal, flow_name, schedule_name)
 
 
 def _version_of(

@@ -38,8 +38,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from translator.cron import CronSchedule, next_fire_times, parse_cron
-from worker.api import DEFAULT_TASK_QUEUE, FLOW_NAME_KEY, ServiceError
-from worker.client import check_name
+from worker.api import DEFAULT_TASK_QUEUE, FLOW_NAME_KEY, ServiceError, check_name
 from worker.registry import get_flow
 from worker.schedule_spec import (
     DEFAULT_CATCHUP_WINDOW,
