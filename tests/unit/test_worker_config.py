@@ -57,7 +57,8 @@ def test_bindings_load_with_base_dir(tmp_path: Path) -> None:
             "functions:\n  a/b: {handler: m:f, memory: 3}\n",
             "fdl.yaml: functions.a/b.memory: Extra inputs are not permitted",
         ),
-        ("queues: {}\n", "fdl.yaml: queues: Extra inputs are not permitted"),
+        ("queue: {}\n", "fdl.yaml: queue: Extra inputs are not permitted"),
+        ("queues: {backend: sqs}\n", "fdl.yaml: queues.backend: Input should be 'local' or 'mns'"),
         ("- 1\n", "fdl.yaml: the config must be a mapping, not list"),
         (
             "functions:\n  a/b: {handler: m:f, timeout: 0}\n",
