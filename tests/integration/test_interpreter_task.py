@@ -191,8 +191,7 @@ type: flow
 steps:
   - type: task
     name: send
-    resourceArn: acs:mns:::/queues/jobs/messages
-    pattern: waitForCallback
+    action: ocr:RecognizeIdentityCard
     catch:
       - errors: [FnF.ALL]
         goto: after
@@ -202,7 +201,7 @@ steps:
     failure = await failure_of(client, task_queue, flow)
     assert failure.type == "FnF.RuntimeError"
     assert failure.message == (
-        "send: tasks calling acs:mns:::/queues/jobs/messages are not supported yet"
+        "send: tasks calling action ocr:RecognizeIdentityCard are not supported yet"
     )
 
 

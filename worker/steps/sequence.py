@@ -63,7 +63,14 @@ async def run_step(
     try:
         own_input = data.step_input(step.input_mappings, parent_input, parent_local, context, path)
         entered = rt.history.step_entered(path, own_input)
-        outcome = await execute(rt, step, StepCall(path=path, input=own_input, context=context))
+        call = StepCall(
+            path=path,
+            input=own_input,
+            context=context,
+            parent_input=parent_input,
+            parent_local=parent_local,
+        )
+        outcome = await execute(rt, step, call)
         default = {} if isinstance(step, ir.ParallelStep | ir.ForeachStep) else outcome.local
         output = data.step_output(
             step.output_mappings, own_input, outcome.local, default, context, path

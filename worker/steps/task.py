@@ -10,6 +10,7 @@ task's own input and output mappings.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -22,7 +23,7 @@ from translator import ir
 from translator.expr import Scope
 from worker import data, errors
 from worker.data import JSONObject
-from worker.steps import subflow
+from worker.steps import callback, subflow
 from worker.steps.runtime import Outcome, Runtime, StepCall, cancelling
 
 with workflow.unsafe.imports_passed_through():
@@ -76,7 +77,12 @@ def _attempts(
                 "is not supported yet"
             )
         return functools.partial(subflow.attempt, rt, step, call)
+    if isinstance(step.resource, ir.QueueResource | ir.TopicResource):
+        send = functools.partial(callback.send_attempt, rt, step, call)
+        return functools.partial(_recorded, rt, step, call, step.resource.arn, send)
     resource = _function(step, call.path)
+    if step.pattern == "waitForCallback":
+        return functools.partial(_wait_attempt, rt, step, resource, call)
     scope = data.own_scope(call.input, call.context)
     for param in step.service_params:
         # Read for their errors only: a local function binding has no invocation options.
@@ -92,9 +98,48 @@ def _function(step: ir.TaskStep, path: str) -> ir.FunctionResource:
         else:
             what = resource.arn
         raise NotSupportedError(f"{path}: tasks calling {what} are not supported yet")
-    if step.pattern == "waitForCallback":
-        raise NotSupportedError(f"{path}: pattern waitForCallback is not supported yet")
     return resource
+
+
+async def _wait_attempt(
+    rt: Runtime, step: ir.TaskStep, resource: ir.FunctionResource, call: StepCall, number: int
+) -> JSONObject:
+    """A function task with ``waitForCallback``: invoke with the token, wait for the report."""
+
+    async def invoke(own_input: JSONObject) -> None:
+        try:
+            await _invoke(step, resource, dataclasses.replace(call, input=own_input))
+        except errors.FlowError as err:
+            # The function's return value is discarded (reference 8.2): any value will do.
+            if err.error != errors.INVALID_LOCAL:
+                raise
+
+    async def wait(_: int) -> JSONObject:
+        return await callback.wait_attempt(rt, step, call, invoke)
+
+    return await _recorded(rt, step, call, resource.arn, wait, number)
+
+
+async def _recorded(
+    rt: Runtime,
+    step: ir.TaskStep,
+    call: StepCall,
+    arn: str,
+    run: Callable[[int], Awaitable[JSONObject]],
+    number: int,
+) -> JSONObject:
+    """Attempt ``number`` of ``run`` between TaskScheduled and TaskSucceeded/Failed events."""
+    scheduled = rt.history.task_scheduled(
+        call.path, {"resourceArn": arn, "pattern": step.pattern, "attempt": number}
+    )
+    try:
+        local = await run(number)
+    except errors.FlowError as err:
+        timed_out = err.error == errors.TASK_TIMEOUT
+        rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
+        raise
+    rt.history.task_succeeded(call.path, scheduled, local)
+    return local
 
 
 async def _attempt(
