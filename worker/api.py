@@ -58,6 +58,12 @@ def workflow_id(flow_name: str, execution_name: str) -> str:
     return f"{flow_name}:{execution_name}"
 
 
+STEP_DATA_LIMIT = 32 * 1024
+"""The default step data limit: 32 KiB, as the original service (reference 3.7 and 12)."""
+STEP_DATA_LIMIT_ENV = "FDL_STEP_DATA_LIMIT"
+"""Environment variable that sets the step data limit of the executions a client starts."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FlowRun:
     """The single input of the interpreter workflow.
@@ -72,6 +78,8 @@ class FlowRun:
             ``fdl.resolve_flow``) and record it in the memo.
         input: the execution input (a JSON object).
         version: the content hash of ``definition`` (empty when not known).
+        step_data_limit: bytes a step's input, ``$local`` and output may total; beyond it
+            the execution fails with ``FnF.DataLimitExceeded``. 0 turns the check off.
     """
 
     kind: Literal["flow_run"] = "flow_run"
@@ -80,6 +88,7 @@ class FlowRun:
     definition: dict[str, Any] | None = None
     input: dict[str, Any]
     version: str = ""
+    step_data_limit: int = STEP_DATA_LIMIT
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,7 @@ from typing import Any, TypeAlias
 from translator import ir
 from translator.expr import MissingPathError, Scope, evaluate_mappings, evaluate_source
 from worker import errors
+from worker.api import STEP_DATA_LIMIT
 
 JSONObject: TypeAlias = dict[str, Any]
 """A step's input, output or (usually) local."""
@@ -137,7 +138,7 @@ def context(
     }
 
 
-DEFAULT_STEP_DATA_LIMIT = 32 * 1024
+DEFAULT_STEP_DATA_LIMIT = STEP_DATA_LIMIT
 """Bytes a step's input, ``$local`` and output may total (reference 3.7 and 12): 32 KiB."""
 
 

@@ -148,6 +148,11 @@ class Recorder:
         self._omitted = False
         self.events: list[Event] = []
 
+    @property
+    def next_id(self) -> int:
+        """The id the next recorded event gets (``$context.step.eventId`` of a step entering)."""
+        return len(self.events) + 1
+
     def record(
         self, type: str, step: str = "", detail: dict[str, Any] | None = None, schedule_id: int = 0
     ) -> int:

@@ -116,6 +116,7 @@ async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> 
         execution_input=flow_run.input,
         list_runner=run_steps,
         callbacks=callbacks,
+        step_data_limit=flow_run.step_data_limit,
     )
     context = rt.context()
     flow_input = flow_run.input

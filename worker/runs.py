@@ -7,6 +7,7 @@ service's words (:data:`STATUS_NAMES`, :class:`FlowFailed`).
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,6 +37,8 @@ from translator import ir
 from worker.api import (
     DEFAULT_TASK_QUEUE,
     FLOW_NAME_KEY,
+    STEP_DATA_LIMIT,
+    STEP_DATA_LIMIT_ENV,
     VERSION_MEMO,
     ExecutionAlreadyExists,
     FlowRun,
@@ -91,6 +94,7 @@ async def start_flow(
         definition=document,
         input=input,
         version=version,
+        step_data_limit=step_data_limit(),
     )
     try:
         handle: WorkflowHandle[Any, Any] = await client.start_workflow(
@@ -152,3 +156,19 @@ STATUS_NAMES = {
     WorkflowExecutionStatus.TIMED_OUT: "TimedOut",
 }
 """Temporal workflow statuses in the original service's words."""
+
+
+def step_data_limit() -> int:
+    """The step data limit for executions started here: ``FDL_STEP_DATA_LIMIT`` or 32 KiB.
+
+    Raises:
+        ValueError: the variable is not a whole number of bytes.
+    """
+    text = os.environ.get(STEP_DATA_LIMIT_ENV, "").strip()
+    if not text:
+        return STEP_DATA_LIMIT
+    if not text.isdigit():
+        raise ValueError(
+            f"{STEP_DATA_LIMIT_ENV}={text!r}: give the limit in bytes (0 turns it off)"
+        )
+    return int(text)

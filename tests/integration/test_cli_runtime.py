@@ -66,7 +66,7 @@ def test_run_starts_the_embedded_server_when_nothing_answers(orders: Path) -> No
 
     assert done.returncode == 0, done.stderr
     output = json.loads(done.stdout)
-    assert ORDER_OUTPUT_KEYS <= output.keys()
+    assert output.keys() >= ORDER_OUTPUT_KEYS
     assert f"no Temporal server at 127.0.0.1:{port}: starting the embedded one" in done.stderr
     assert f"Temporal Web UI: http://127.0.0.1:{ui_port}" in done.stderr
     assert "on task queue 'fdl-run-" in done.stderr, "the in-process worker's own queue"
@@ -158,7 +158,7 @@ def test_worker_serves_flows_and_stops_cleanly_on_sigterm(
     )
     assert done.returncode == 0, done.stderr
     assert f"on task queue {task_queue!r}" in done.stderr
-    assert ORDER_OUTPUT_KEYS <= json.loads(done.stdout).keys()
+    assert json.loads(done.stdout).keys() >= ORDER_OUTPUT_KEYS
 
     worker_process.send_signal(signal.SIGTERM)
     assert worker_process.wait(timeout=30) == 0

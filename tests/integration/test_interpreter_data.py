@@ -113,7 +113,9 @@ steps:
                 "fromLocal": "local-a",
                 "fromDollar": "from-local",
                 "flowName": "testflow",
-                "step": {"name": "probe", "eventId": 2},
+                # The id of probe's StepEntered: ExecutionStarted, then the first step's
+                # StepEntered and StepExited come before it.
+                "step": {"name": "probe", "eventId": 4},
             },
         )
     ]

@@ -62,6 +62,11 @@ async def register(client: Client, task_queue: str, name: str, text: str) -> Non
     await create_flow(client, name, new_version(flow.to_json(), text), task_queue=task_queue)
 
 
+CALL_EVENT = 4
+"""``$context.step.eventId`` of callChild in :func:`parent`: the id of its StepEntered event,
+after ExecutionStarted and init's StepEntered and StepExited."""
+
+
 def parent(child: str, pattern: str, extra: str = "") -> str:
     return f"""
 version: v1
@@ -102,7 +107,7 @@ async def test_sync_child_output_is_the_task_local(client: Client, task_queue: s
     out, execution = await run_parent(client, task_queue, parent(child, "sync", extra))
     # Default child input: the step's input = parent input + parent local.
     assert out["fromChild"] == {"doubled": 21, "seen": {"id": 7, "n": 21}}
-    name = f"{execution}-callChild-2-1"
+    name = f"{execution}-callChild-{CALL_EVENT}-1"
     description = await client.get_workflow_handle(workflow_id(child, name)).describe()
     assert description.status == WorkflowExecutionStatus.COMPLETED
     assert description.workflow_type == child
@@ -143,7 +148,7 @@ steps:
 """
     await register(client, task_queue, child, slow)
     out, execution = await run_parent(client, task_queue, parent(child, "requestResponse"))
-    name = f"{execution}-callChild-2-1"
+    name = f"{execution}-callChild-{CALL_EVENT}-1"
     assert out["FlowName"] == child
     assert out["Name"] == name
     assert out["Status"] == "Running"
@@ -184,7 +189,7 @@ async def test_failed_child_error_reaches_the_parents_retry_and_catch(
     # The retry started a second child under the next attempt's name; both failed.
     for attempt in (1, 2):
         handle = client.get_workflow_handle(
-            workflow_id(child, f"{execution}-callChild-2-{attempt}")
+            workflow_id(child, f"{execution}-callChild-{CALL_EVENT}-{attempt}")
         )
         assert (await handle.describe()).status == WorkflowExecutionStatus.FAILED
 
@@ -243,7 +248,7 @@ steps:
 """
     out, execution = await run_parent(client, task_queue, parent(child, "sync", extra))
     assert out == {"n": 21, "late": True}
-    handle = client.get_workflow_handle(workflow_id(child, f"{execution}-callChild-2-1"))
+    handle = client.get_workflow_handle(workflow_id(child, f"{execution}-callChild-{CALL_EVENT}-1"))
     assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
 
 
@@ -258,7 +263,9 @@ async def test_stopping_the_parent_cancels_a_sync_child(client: Client, task_que
     async with helpers.running_worker(client, task_queue, helpers.config(BASIC)):
         handle = await helpers.start(client, task_queue, parent(child, "sync"), {})
         execution = handle.id.split(":", 1)[1]
-        child_handle = client.get_workflow_handle(workflow_id(child, f"{execution}-callChild-2-1"))
+        child_handle = client.get_workflow_handle(
+            workflow_id(child, f"{execution}-callChild-{CALL_EVENT}-1")
+        )
         await wait_until(lambda: _is_running(child_handle))
         await handle.cancel()
         with pytest.raises(WorkflowFailureError):

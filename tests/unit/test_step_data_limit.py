@@ -33,3 +33,15 @@ def test_a_limit_of_zero_turns_the_check_off() -> None:
 
 def test_the_default_is_32_kib() -> None:
     assert data.DEFAULT_STEP_DATA_LIMIT == 32768
+
+
+def test_clients_take_the_limit_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from worker.runs import step_data_limit
+
+    monkeypatch.delenv("FDL_STEP_DATA_LIMIT", raising=False)
+    assert step_data_limit() == 32768
+    monkeypatch.setenv("FDL_STEP_DATA_LIMIT", "65536")
+    assert step_data_limit() == 65536
+    monkeypatch.setenv("FDL_STEP_DATA_LIMIT", "64k")
+    with pytest.raises(ValueError, match="FDL_STEP_DATA_LIMIT='64k': give the limit in bytes"):
+        step_data_limit()

@@ -1,8 +1,8 @@
 """Per-execution interpreter state and the small records step executors exchange.
 
-Everything here runs inside the workflow sandbox and is deterministic: the step-entry counter
+Everything here runs inside the workflow sandbox and is deterministic: the FDL event counter
 that provides ``$context.step.eventId`` advances in the (deterministic) order in which the
-workflow's coroutines enter steps, so a replay sees the same numbers.
+workflow's coroutines record events, so a replay sees the same numbers.
 """
 
 from __future__ import annotations
@@ -92,8 +92,11 @@ class Runtime:
         execution_input: JSONObject,
         list_runner: ListRunner,
         callbacks: CallbackBook | None = None,
+        step_data_limit: int = data.DEFAULT_STEP_DATA_LIMIT,
     ) -> None:
         self.flow_name = flow_name
+        self.step_data_limit = step_data_limit
+        """Bytes one step's input, local and output may total (0: unlimited)."""
         self.execution_name = execution_name
         self.execution_input = execution_input
         self._list_runner = list_runner
@@ -101,7 +104,6 @@ class Runtime:
         """The FDL events of this execution (the ``fdl.history`` query answers from it)."""
         self.callbacks = callbacks or CallbackBook()
         """The task tokens minted in this execution (reports are checked against them)."""
-        self._entries = 0
         self._active: dict[str, None] = {}  # insertion-ordered set of running step paths
         self._indexes: dict[int, dict[str, int]] = {}
 
@@ -122,11 +124,15 @@ class Runtime:
         )
 
     def enter(self, step: ir.Step, path: str) -> JSONObject:
-        """Record a step entry; returns its ``$context`` with the next event id (1, 2, ...)."""
-        self._entries += 1
+        """Mark a step running; returns its ``$context``.
+
+        ``$context.step.eventId`` is the id the step's ``StepEntered`` event gets (reference
+        9): the caller records that event before its next ``await``, so no other event can
+        take the id in between.
+        """
         self._active[path] = None
         self._show_details()
-        return self.context(step.name, self._entries)
+        return self.context(step.name, self.history.next_id)
 
     def leave(self, path: str) -> None:
         """Record that the step at ``path`` is no longer running."""

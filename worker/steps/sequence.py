@@ -75,12 +75,13 @@ async def run_step(
         output = data.step_output(
             step.output_mappings, own_input, outcome.local, default, context, path
         )
+        data.check_step_size(path, own_input, outcome.local, output, rt.step_data_limit)
         rt.history.step_exited(path, entered, output)
         return output, outcome
     except errors.FlowError as err:
         entered = entered or rt.history.step_entered(path, None)
         try:
-            if not isinstance(step, ir.TaskStep):
+            if not isinstance(step, ir.TaskStep) or isinstance(err, errors.UncatchableError):
                 raise
             output, outcome = task.caught(step, err, own_input, context, path)
         except errors.FlowError as final:
