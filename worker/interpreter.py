@@ -16,18 +16,18 @@ which is retried after a fix is deployed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.common import RawValue
+from temporalio.exceptions import ApplicationError
 
 from translator import ir
 from translator.expr import Scope
 from worker import data, errors
-from worker.api import RESOLVE_FLOW_ACTIVITY, VERSION_MEMO, FlowRun, ResolvedFlow, ResolveFlow
+from worker.api import VERSION_MEMO, FlowRun
 from worker.data import JSONObject
+from worker.resolve import resolve_flow
 from worker.steps.runtime import Runtime
 from worker.steps.sequence import run_steps
 from worker.tokens import (
@@ -130,26 +130,12 @@ async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> 
     return data.mapped(flow.output_mappings, scope, "flow: outputMappings")
 
 
-RESOLVE_RETRY = RetryPolicy(maximum_attempts=5, non_retryable_error_types=["FlowNotExists"])
-"""Reading the registry is retried a few times (the server may be busy), never forever."""
-
-
 async def resolve_definition(flow_name: str) -> dict[str, Any]:
     """The current registered definition of ``flow_name``; its version goes to the memo.
 
     Raises:
         FlowError: ``FlowNotExists`` when no such flow is registered.
     """
-    try:
-        resolved: ResolvedFlow = await workflow.execute_activity(
-            RESOLVE_FLOW_ACTIVITY,
-            ResolveFlow(flow_name=flow_name),
-            result_type=ResolvedFlow,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RESOLVE_RETRY,
-            summary=f"resolve flow {flow_name}",
-        )
-    except ActivityError as exc:
-        raise errors.from_activity_error(exc, step_path=f"resolve flow {flow_name}") from None
+    resolved = await resolve_flow(flow_name)
     workflow.upsert_memo({VERSION_MEMO: resolved.version})
     return resolved.definition

@@ -7,8 +7,9 @@ flow as a child with the id ``<flow>:<schedule>-<unix seconds>`` and ``REJECT_DU
 time that already has an execution, running or finished, starts nothing. The trigger waits for
 the execution, so the schedule's overlap policy sees it running, and ends as the execution ends.
 
-The execution runs the flow's current registered version (``FlowRun.definition`` is ``None``)
-with the input ``{"triggerTime", "triggerName", "payload"}`` (reference 10).
+The execution runs the flow's current registered version, resolved by this workflow just
+before the start (so the flow's ``timeoutSeconds`` becomes the execution timeout), with the
+input ``{"triggerTime", "triggerName", "payload"}`` (reference 10).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
-from worker.api import FLOW_NAME_KEY, FlowRun, workflow_id
+from worker.api import FLOW_NAME_KEY, VERSION_MEMO, workflow_id
+from worker.resolve import resolved_start
 
 TRIGGER_WORKFLOW = "fdl.schedule"
 """Workflow type of the schedule action (the Web UI's Schedules page shows it)."""
@@ -103,17 +105,14 @@ class ScheduleTrigger:
         """
         fire_time = fire_time_of_this_run()
         name = execution_name(start.schedule_name, fire_time)
-        run = FlowRun(
-            flow_name=start.flow_name,
-            execution_name=name,
-            definition=None,
-            input=trigger_input(start, fire_time),
-        )
+        resolved = await resolved_start(start.flow_name, name, trigger_input(start, fire_time))
         try:
             handle = await workflow.start_child_workflow(
                 start.flow_name,
-                run,
+                resolved.run,
                 id=workflow_id(start.flow_name, name),
+                execution_timeout=resolved.execution_timeout,
+                memo={VERSION_MEMO: resolved.run.version},
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
                 search_attributes=TypedSearchAttributes(

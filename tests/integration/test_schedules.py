@@ -147,7 +147,9 @@ async def test_seed_000_flow_starts_from_its_schedule_with_the_payload(
     [run] = await eventually(lambda: executions(client, flow))
     handle = client.get_workflow_handle(run.id)
     started = await start_input(client, handle)
-    assert started.definition is None  # resolved at start: the current registered version
+    # The trigger resolved the current registered version just before starting the execution.
+    assert started.definition == definition
+    assert started.version == registered.version
     assert started.flow_name == flow and run.workflow_type == flow
     assert started.input["triggerName"] == name
     assert started.input["payload"] == PAYLOAD

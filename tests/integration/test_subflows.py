@@ -62,6 +62,15 @@ async def register(client: Client, task_queue: str, name: str, text: str) -> Non
     await create_flow(client, name, new_version(flow.to_json(), text), task_queue=task_queue)
 
 
+SLOW_CHILD_WITH_TIMEOUT = """
+version: v1
+type: flow
+timeoutSeconds: 1
+steps:
+  - type: wait
+    name: linger
+    duration: 30
+"""
 CALL_EVENT = 4
 """``$context.step.eventId`` of callChild in :func:`parent`: the id of its StepEntered event,
 after ExecutionStarted and init's StepEntered and StepExited."""
@@ -283,16 +292,30 @@ async def test_wait_for_callback_on_a_flow_is_not_supported_yet(
     assert "waitForCallback of a task calling a flow is not supported yet" in failure.message
 
 
-async def test_child_starts_add_no_activity_to_the_parent(client: Client, task_queue: str) -> None:
+async def test_the_parent_resolves_the_child_so_its_timeout_applies(
+    client: Client, task_queue: str
+) -> None:
+    """The parent looks the child flow up (one activity) and starts it with its definition,
+    so the child's own ``timeoutSeconds`` is its execution timeout: it ends TimedOut."""
     child = unique("child")
-    await register(client, task_queue, child, CHILD)
+    await register(client, task_queue, child, SLOW_CHILD_WITH_TIMEOUT)
     async with helpers.running_worker(client, task_queue, helpers.config(BASIC)):
         handle = await helpers.start(client, task_queue, parent(child, "sync"), {})
-        await handle.result()
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
         events = await helpers.history_events(handle)
-    kinds = {event.event_type for event in events}
-    assert EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED in kinds
-    assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in kinds
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    assert scheduled == ["fdl.resolve_flow"]
+    execution = handle.id.split(":", 1)[1]
+    child_handle = client.get_workflow_handle(
+        workflow_id(child, f"{execution}-callChild-{CALL_EVENT}-1")
+    )
+    description = await child_handle.describe()
+    assert description.status == WorkflowExecutionStatus.TIMED_OUT
 
 
 async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 30) -> None:

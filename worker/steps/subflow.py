@@ -2,9 +2,10 @@
 
 One attempt starts a child execution of the registered flow ``NAME`` as a Temporal child
 workflow: workflow type ``NAME`` (the interpreter), id ``NAME:<execution>``, the parent's task
-queue, the ``FdlFlow`` search attribute. The child is started with ``definition=None``, so it
-resolves the flow's current registered version itself when it starts (the same path as any
-other start) and records which version it runs.
+queue, the ``FdlFlow`` search attribute. The parent first resolves the flow's current
+registered version (one ``fdl.resolve_flow`` activity) and starts the child with that
+definition and version, and with the flow's ``timeoutSeconds`` as its execution timeout, so
+the child ends ``TimedOut`` as any execution does.
 
 - ``serviceParams.Input`` is the child's input (``$`` = the step's mapped input, which is
   also the default); ``serviceParams.ExecutionName`` names the child. Without it the name is
@@ -53,10 +54,11 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 from translator import ir
 from worker import data, errors
-from worker.api import FLOW_NAME_KEY, FlowRun, workflow_id
+from worker.api import FLOW_NAME_KEY, VERSION_MEMO, workflow_id
 from worker.data import JSONObject
 from worker.history import PARENT_STEP_MEMO, timestamp
 from worker.history_derive import STOP_DETAILS, StoppedExecution, StopReason
+from worker.resolve import resolved_start
 from worker.steps.runtime import Runtime, StepCall, cancelling
 
 EXECUTION_STOPPED = "FnF.ExecutionStopped"
@@ -152,12 +154,13 @@ async def stopped_child(flow: str, name: str) -> errors.FlowError:
 async def _start(
     flow: str, name: str, child_input: JSONObject, path: str, *, keep: bool
 ) -> ChildWorkflowHandle[Any, Any]:
-    run = FlowRun(flow_name=flow, execution_name=name, definition=None, input=child_input)
+    start = await resolved_start(flow, name, child_input)
     try:
         return await workflow.start_child_workflow(
             flow,
-            run,
+            start.run,
             id=workflow_id(flow, name),
+            execution_timeout=start.execution_timeout,
             task_queue=workflow.info().task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             # requestResponse children outlive the parent; sync children are cancelled with it.
@@ -166,7 +169,7 @@ async def _start(
             else ParentClosePolicy.REQUEST_CANCEL,
             search_attributes=TypedSearchAttributes([SearchAttributePair(FLOW_NAME_KEY, flow)]),
             static_summary=f"FDL flow **{flow}**, execution `{name}`, started by `{path}`",
-            memo={PARENT_STEP_MEMO: path},
+            memo={PARENT_STEP_MEMO: path, VERSION_MEMO: start.run.version},
         )
     except WorkflowAlreadyStartedError:
         raise errors.FlowError(
