@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from cli import definitions, executions, flows, queue, runtime, schedules
+from cli import definitions, executions, flows, queue, runtime, schedules, tasks
 
 app = typer.Typer(
     name="fdl",
@@ -26,6 +26,7 @@ queue.register(app)
 flows.register(app)
 executions.register(app)
 schedules.register(app)
+tasks.register(app)
 
 
 def main() -> None:
