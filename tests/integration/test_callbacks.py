@@ -300,3 +300,98 @@ steps:
     assert local["MessageId"] == message.message_id
     assert local["MessageBodyMD5"] == message.body_md5
     assert set(local) == {"MessageId", "MessageBodyMD5", "RequestId"}
+
+
+async def test_the_mns_backend_sends_through_the_sdk_to_an_mns_endpoint(
+    client: Client, task_queue: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from worker.mnsqueue import Credentials, serve_queue
+
+    monkeypatch.setenv("TEST_MNS_SECRET", "s3cret")
+    flow = """
+version: v1
+type: flow
+steps:
+  - type: task
+    name: notify
+    resourceArn: acs:mns:::/queues/remote/messages
+    serviceParams:
+      MessageBody: $.text
+      Priority: 3
+      DelaySeconds: 1
+"""
+    with (
+        QueueStore(tmp_path / "remote.db") as store,
+        serve_queue(store, credentials=Credentials("id", "s3cret")) as server,
+    ):
+        settings = {
+            "backend": "mns",
+            "endpoint": server.url,
+            "access_key_id": "id",
+            "access_key_secret": "${TEST_MNS_SECRET}",
+        }
+        config = ProjectConfig.from_mapping({"queues": settings}, base_dir=HERE)
+        async with running_worker(client, task_queue, config):
+            handle = await start(client, task_queue, flow, {"text": "over http"})
+            local = await handle.result()
+        assert store.receive("remote", 0) is None  # DelaySeconds honoured
+        message = store.receive("remote", 3)
+    assert message is not None and message.body == "over http" and message.priority == 3
+    assert local["MessageId"] == message.message_id
+
+
+async def test_a_local_topic_copies_its_message_to_the_listed_queues(
+    client: Client, task_queue: str, tmp_path: Path
+) -> None:
+    flow = """
+version: v1
+type: flow
+steps:
+  - type: task
+    name: publish
+    resourceArn: acs:mns:::/topics/events/messages
+    serviceParams:
+      MessageBody: $
+"""
+    settings = {"db": str(tmp_path / "queue.db"), "topics": {"events": ["audit", "mail"]}}
+    config = ProjectConfig.from_mapping({"queues": settings}, base_dir=HERE)
+    async with running_worker(client, task_queue, config):
+        await (await start(client, task_queue, flow, {"n": 1})).result()
+    with QueueStore(tmp_path / "queue.db") as store:
+        bodies = [store.receive(queue, 0) for queue in ("audit", "mail")]
+    assert [json.loads(m.body) if m else None for m in bodies] == [{"n": 1}, {"n": 1}]
+
+
+async def test_fdl_task_commands_report_and_exit_4_when_already_completed(
+    client: Client, task_queue: str, tmp_path: Path, dev_server: Any
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": dev_server.address,
+        "TEMPORAL_NAMESPACE": dev_server.namespace,
+    }
+    fdl = [str(Path(sys.executable).parent / "fdl")]
+
+    def task(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*fdl, "task", *args], env=env, capture_output=True, text=True)
+
+    async with running_worker(client, task_queue, project(tmp_path)):
+        handle = await start(client, task_queue, TWO_TASKS)
+        first = (await next_message(tmp_path))["task_token"]
+        done = await asyncio.to_thread(task, "succeed", first, "--output", '{"a": 1}', "--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["status"] == "accepted"
+        again = await asyncio.to_thread(task, "fail", first, "--error", "Late")
+        assert again.returncode == 4
+        assert "TaskAlreadyCompleted" in again.stderr
+        second = (await next_message(tmp_path))["task_token"]
+        failed = await asyncio.to_thread(task, "fail", second, "--error", "Boom", "--cause", "x")
+        assert failed.returncode == 0, failed.stderr
+        with pytest.raises(WorkflowFailureError) as failure:
+            await handle.result()
+    assert getattr(failure.value.cause, "type", None) == "Boom"
+    assert task("succeed", "garbage").returncode == 1
