@@ -7,6 +7,7 @@ own worker and checks what the child received and returned, through the child's 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureEr
 from temporalio.exceptions import ApplicationError
 
 from worker.api import FLOW_NAME_KEY, workflow_id
+from worker.callbacks import report_task_succeeded
 from worker.executions import stop_execution
 from worker.registry import create_flow, new_version
 
@@ -70,6 +72,14 @@ steps:
   - type: wait
     name: linger
     duration: 30
+"""
+LINGERING_CHILD = """
+version: v1
+type: flow
+steps:
+  - type: wait
+    name: linger
+    duration: 60
 """
 CALL_EVENT = 4
 """``$context.step.eventId`` of callChild in :func:`parent`: the id of its StepEntered event,
@@ -283,13 +293,38 @@ async def test_stopping_the_parent_cancels_a_sync_child(client: Client, task_que
     assert (await child_handle.describe()).status == WorkflowExecutionStatus.CANCELED
 
 
-async def test_wait_for_callback_on_a_flow_is_not_supported_yet(
+async def test_wait_for_callback_child_gets_the_token_and_a_report_is_the_local(
     client: Client, task_queue: str
 ) -> None:
-    failure, _ = await run_parent(client, task_queue, parent(unique("x"), "waitForCallback"))
-    assert isinstance(failure, ApplicationError)
-    assert failure.type == "FnF.RuntimeError"
-    assert "waitForCallback of a task calling a flow is not supported yet" in failure.message
+    """The child is started with the attempt's token in its input; whoever reports with it
+    completes the parent's step, while the child runs on."""
+    child = unique("child")
+    await register(client, task_queue, child, LINGERING_CHILD)
+    extra = """    inputMappings:
+      - target: token
+        source: $context.task.token
+    timeoutSeconds: 60
+    outputMappings:
+      - target: verdict
+        source: $local.verdict
+"""
+    async with helpers.running_worker(client, task_queue, helpers.config(BASIC)):
+        handle = await helpers.start(client, task_queue, parent(child, "waitForCallback", extra))
+        execution = handle.id.split(":", 1)[1]
+        child_handle = client.get_workflow_handle(
+            workflow_id(child, f"{execution}-callChild-{CALL_EVENT}-1")
+        )
+        await wait_until(lambda: _is_running(child_handle))
+        started = await child_handle.fetch_history()
+        run = started.events[0].workflow_execution_started_event_attributes.input.payloads[0]
+        token = json.loads(run.data)["input"]["token"]
+
+        result = await report_task_succeeded(client, token, {"verdict": "approved"})
+
+        assert result.status == "accepted"
+        assert await handle.result() == {"n": 21, "verdict": "approved"}
+        assert await _is_running(child_handle), "the child is an execution of its own"
+        await child_handle.terminate("test over")
 
 
 async def test_the_parent_resolves_the_child_so_its_timeout_applies(

@@ -59,6 +59,7 @@ from worker.data import JSONObject
 from worker.history import PARENT_STEP_MEMO, timestamp
 from worker.history_derive import STOP_DETAILS, StoppedExecution, StopReason
 from worker.resolve import resolved_start
+from worker.steps import callback
 from worker.steps.runtime import Runtime, StepCall, cancelling
 
 EXECUTION_STOPPED = "FnF.ExecutionStopped"
@@ -72,6 +73,44 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 T = TypeVar("T")
+
+
+async def wait_attempt(rt: Runtime, step: ir.TaskStep, call: StepCall, number: int) -> JSONObject:
+    """Attempt ``number`` of a ``waitForCallback`` task calling a flow (reference 8.5).
+
+    The child is started with this attempt's token mapped into its input (``inputMappings``
+    reading ``$context.task.token``), then the step waits for a report with that token, from
+    the child or anyone else; the reported output is ``$local``. The child is an execution of
+    its own: it keeps running after the report (parent close policy ABANDON).
+    """
+    resource = step.resource
+    assert isinstance(resource, ir.FlowResource)  # the task executor dispatches on it
+    scheduled = 0
+
+    async def start_child(own_input: JSONObject) -> None:
+        nonlocal scheduled
+        child_call = StepCall(
+            path=call.path,
+            input=own_input,
+            context=call.context,
+            parent_input=call.parent_input,
+            parent_local=call.parent_local,
+        )
+        child_input, name = child_params(rt, step, child_call, number)
+        detail = {"resourceArn": resource.arn, "pattern": step.pattern, "attempt": number}
+        scheduled = rt.history.task_scheduled(call.path, {**detail, "executionName": name})
+        await _start(resource.flow, name, child_input, call.path, keep=True)
+        rt.history.task_started(call.path, scheduled, {"flowName": resource.flow, "name": name})
+
+    try:
+        local = await callback.wait_attempt(rt, step, call, start_child)
+    except errors.FlowError as err:
+        if scheduled:
+            timed_out = err.error == errors.TASK_TIMEOUT
+            rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
+        raise
+    rt.history.task_succeeded(call.path, scheduled, local)
+    return local
 
 
 async def attempt(rt: Runtime, step: ir.TaskStep, call: StepCall, number: int) -> JSONObject:

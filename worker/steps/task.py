@@ -72,10 +72,7 @@ def _attempts(
     """The coroutine function running attempt ``number`` of the task."""
     if isinstance(step.resource, ir.FlowResource):
         if step.pattern == "waitForCallback":
-            raise NotSupportedError(
-                f"{call.path}: pattern waitForCallback of a task calling a flow "
-                "is not supported yet"
-            )
+            return functools.partial(subflow.wait_attempt, rt, step, call)
         return functools.partial(subflow.attempt, rt, step, call)
     if isinstance(step.resource, ir.QueueResource | ir.TopicResource):
         send = functools.partial(callback.send_attempt, rt, step, call)
