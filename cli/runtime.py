@@ -10,8 +10,8 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +33,7 @@ from worker.client import (
 from worker.config import ConfigError, ProjectConfig
 from worker.config import load_config as load_project_config
 from worker.devserver import DevServer, DevServerError, free_port, port_open
+from worker.mnsqueue import QueueStore, serve_queue
 
 
 def _env_port(name: str, default: int) -> int:
@@ -49,6 +50,8 @@ DEV_PORT = _env_port("FDL_DEV_PORT", 7233)
 DEV_UI_PORT = _env_port("FDL_DEV_UI_PORT", 8233)
 """Web UI port of the embedded server (``FDL_DEV_UI_PORT``)."""
 STATE_DIR = Path(".fdl")
+QUEUE_PORT = 8234
+"""Port of the local MNS queue API that ``fdl dev`` serves (as ``fdl queue serve`` does)."""
 
 ConfigOption = Annotated[
     Path | None,
@@ -247,27 +250,63 @@ async def optional_worker(
 def dev(
     port: Annotated[int, typer.Option(help="Temporal frontend port.")] = DEV_PORT,
     ui_port: Annotated[int, typer.Option(help="Web UI port.")] = DEV_UI_PORT,
+    queue_port: Annotated[
+        int,
+        typer.Option(help="Port of the local MNS queue API (0 picks a free one, -1 serves none)."),
+    ] = QUEUE_PORT,
     config: ConfigOption = None,
     task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
     debug: DebugOption = False,
 ) -> None:
-    """Start the embedded Temporal server (state in .fdl/) and a worker, until Ctrl-C.
+    """Start the embedded Temporal server (state in .fdl/), the local MNS queue and a worker,
+    until Ctrl-C.
 
-    Then run flows from another terminal with `fdl run FILE` and watch them in the Web UI.
+    Then run flows from another terminal with `fdl run --no-worker FILE` (this worker, with
+    this project's bindings) and watch them in the Web UI. Worker programs reach the local
+    queue with the MNS SDK at the printed address (any credentials).
     """
     try:
         project = load_config(config)
         if port_open("127.0.0.1", port):
             raise UserError(f"port {port} is in use: is another Temporal server running?")
         server = embedded_server(port, ui_port)
-        with server:
+        with server, local_queue(project, queue_port) as queue_url:
             print(f"Temporal server: {server.address} (namespace {server.namespace})")
             print(f"Temporal Web UI: {server.ui_address}")
+            if queue_url:
+                print(f"MNS queue API: {queue_url} (queues in {project.queues.db})")
             print(f"worker serving task queue {task_queue!r}; press Ctrl-C to stop")
             sys.stdout.flush()
             asyncio.run(_serve(server.address, project, task_queue))
     except (UserError, ConfigError, DevServerError) as exc:
         fail(exc, debug)
+
+
+@contextmanager
+def local_queue(project: ProjectConfig, port: int) -> Iterator[str | None]:
+    """Serve the project's local queue file over the MNS API while the block runs.
+
+    Yields its URL, or ``None`` when the project sends to real MNS or ``port`` is negative.
+    """
+    if port < 0 or project.queues.backend != "local":
+        yield None
+        return
+    db = project.queues.db
+    path = db if db.is_absolute() else project.base_dir / db
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        store = QueueStore(path)
+        server = serve_queue(store, "127.0.0.1", port)
+    except OSError as exc:
+        raise UserError(
+            f"cannot serve the local queue on port {port}: {exc.strerror or exc}"
+        ) from None
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        store.close()
 
 
 def worker_command(

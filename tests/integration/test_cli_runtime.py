@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mns.account import Account
+from mns.queue import Message
 
 from worker.devserver import DevServer, free_port, port_open
 
@@ -167,10 +169,19 @@ def test_worker_serves_flows_and_stops_cleanly_on_sigterm(
     assert "Traceback" not in rest
 
 
-def test_dev_prints_the_web_ui_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port, ui_port = free_port(), free_port()
+def test_dev_serves_the_web_ui_and_the_queue_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port, ui_port, queue_port = free_port(), free_port(), free_port()
     process = subprocess.Popen(
-        [FDL, "dev", "--port", str(port), "--ui-port", str(ui_port)],
+        [
+            FDL,
+            "dev",
+            "--port",
+            str(port),
+            "--ui-port",
+            str(ui_port),
+            "--queue-port",
+            str(queue_port),
+        ],
         env=environment(),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -183,6 +194,11 @@ def test_dev_prints_the_web_ui_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert f"Temporal server: 127.0.0.1:{port}" in banner
         assert f"Temporal Web UI: http://127.0.0.1:{ui_port}" in banner
         assert httpx.get(f"http://127.0.0.1:{ui_port}/", timeout=10).status_code == 200
+        assert f"MNS queue API: http://127.0.0.1:{queue_port}" in banner
+        sent = Account(f"http://127.0.0.1:{queue_port}", "any", "any").get_queue("jobs")
+        sent.set_encoding(False)
+        sent.send_message(Message("hello"))
+        assert (tmp_path / ".fdl" / "queue.db").exists()
         assert process.stderr is not None
         read_until(process.stderr, "worker ready on task queue 'fdl'")
 
