@@ -24,7 +24,7 @@ from typing import Any, Literal, Protocol
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from worker.config import ProjectConfig, QueuesConfig, resolve_secret
+from worker.config import ConfigError, ProjectConfig, QueuesConfig, resolve_secret
 from worker.mnsqueue import MnsError, QueueStore
 
 SEND_MESSAGE = "fdl.send_message"
@@ -122,7 +122,12 @@ class MnsBackend:
     """Messages to Alibaba MNS (or a server speaking its API) through ``aliyun-mns-sdk``."""
 
     def __init__(self, config: QueuesConfig) -> None:
-        from mns.account import Account  # type: ignore[import-untyped]
+        try:
+            from mns.account import Account  # type: ignore[import-untyped]
+        except ImportError:
+            raise ConfigError(
+                "queues: backend mns needs Alibaba's MNS SDK: pip install 'fdl-temporal[mns]'"
+            ) from None
 
         assert config.endpoint and config.access_key_id and config.access_key_secret
         self._account = Account(
