@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
@@ -35,7 +36,9 @@ TaskQueueOption = Annotated[
     ),
 ]
 
-console = Console(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 1000)
+"""Output for people. Piped into a file or another program there is no terminal width to
+fit, so tables keep their full cells instead of rich's 80 columns (cells cut with '…')."""
 
 
 def call(action: Callable[[FdlClient], Awaitable[T]], *, task_queue: str, debug: bool) -> T:
