@@ -144,6 +144,10 @@ def parse_schedule_cron(text: str) -> CronSchedule:
         raise ScheduleError(f"invalid cron expression '{text}': {exc}") from None
 
 
+MAX_SCHEDULE_NAME = 128 - len("-1234567890")
+"""A schedule's executions are named ``<schedule>-<unix seconds>`` (10 digits until 2286)."""
+
+
 def check_names(flow_name: str, schedule_name: str) -> str:
     """The schedule id of legal flow and schedule names.
 
@@ -155,6 +159,11 @@ def check_names(flow_name: str, schedule_name: str) -> str:
         check_name("schedule", schedule_name)
     except ValueError as exc:
         raise ScheduleError(str(exc)) from None
+    if len(schedule_name) > MAX_SCHEDULE_NAME:
+        raise ScheduleError(
+            f"invalid schedule name {schedule_name!r}: at most {MAX_SCHEDULE_NAME} characters, "
+            "so that its executions' names (<schedule>-<unix seconds>) stay within 128"
+        )
     return schedule_id(flow_name, schedule_name)
 
 

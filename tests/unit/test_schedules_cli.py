@@ -113,6 +113,15 @@ def test_bad_schedule_name_is_refused(app: typer.Typer) -> None:
     assert "invalid schedule name 'bad/name'" in err
 
 
+def test_a_schedule_name_too_long_for_its_execution_names_is_refused(app: typer.Typer) -> None:
+    name = "s" * 118  # legal as a name, but "<name>-<unix seconds>" would pass 128
+    code, _, err = run(app, "create", "orders", name, "--cron", "0 0 * * * *")
+    assert code == 1
+    assert "at most 117 characters" in err
+    code, _, err = run(app, "create", "orders", "s" * 117, "--cron", "0 0 * * * *")
+    assert err.startswith("error: no Temporal server at 127.0.0.1:")
+
+
 def test_next_previews_in_the_zone_across_a_daylight_saving_change(app: typer.Typer) -> None:
     cron = "CRON_TZ=America/New_York 0 30 1 * * *"
     code, out, err = run(app, "next", "--cron", cron, "--after", "2026-10-31T12:00:00Z", "-n", "3")
