@@ -27,6 +27,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/compile_bench.py
 	$(PY) bench/overhead_bench.py
+	$(PY) bench/callback_bench.py
+	$(PY) bench/queue_bench.py
 
 clean:
 	rm -rf $(VENV) .fdl
