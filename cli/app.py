@@ -19,6 +19,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Docstrings are wrapped source lines: Markdown joins them into paragraphs again.
+    rich_markup_mode="markdown",
 )
 definitions.register(app)
 runtime.register(app)

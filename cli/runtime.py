@@ -258,12 +258,12 @@ def dev(
     task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
     debug: DebugOption = False,
 ) -> None:
-    """Start the embedded Temporal server (state in .fdl/), the local MNS queue and a worker,
-    until Ctrl-C.
+    """Start the embedded Temporal server, the local MNS queue and a worker, until Ctrl-C.
 
-    Then run flows from another terminal with `fdl run --no-worker FILE` (this worker, with
-    this project's bindings) and watch them in the Web UI. Worker programs reach the local
-    queue with the MNS SDK at the printed address (any credentials).
+    State lives in .fdl/. Then run flows from another terminal with
+    `fdl run --no-worker FILE` (this worker, with this project's bindings) and watch them in
+    the Web UI. Worker programs reach the local queue with the MNS SDK at the printed address
+    (any credentials).
     """
     try:
         project = load_config(config)
