@@ -64,6 +64,31 @@ STEP_DATA_LIMIT_ENV = "FDL_STEP_DATA_LIMIT"
 """Environment variable that sets the step data limit of the executions a client starts."""
 
 
+HISTORY_BUDGET = 10_000
+"""Temporal history events after which an execution continues as new at its next top-level
+step (Temporal's own limit is 51,200; the original service's was 5,000)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResumePoint:
+    """Where a continued run of an execution picks up: before a top-level step.
+
+    Attributes:
+        step: the name of the top-level step to run next.
+        local: the top-level list's local so far.
+        flow_input: the flow's input after its ``inputMappings``.
+        next_event_id: the next FDL history event id (``$context.step.eventId`` keeps growing).
+        runs: how many runs of the execution came before this one.
+    """
+
+    kind: Literal["resume_point"] = "resume_point"
+    step: str
+    local: dict[str, Any]
+    flow_input: dict[str, Any]
+    next_event_id: int
+    runs: int = 1
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FlowRun:
     """The single input of the interpreter workflow.
@@ -80,6 +105,9 @@ class FlowRun:
         version: the content hash of ``definition`` (empty when not known).
         step_data_limit: bytes a step's input, ``$local`` and output may total; beyond it
             the execution fails with ``FnF.DataLimitExceeded``. 0 turns the check off.
+        history_budget: Temporal history events after which the execution continues as new
+            at its next top-level step.
+        resume: set on a continued run: where it picks up.
     """
 
     kind: Literal["flow_run"] = "flow_run"
@@ -89,6 +117,8 @@ class FlowRun:
     input: dict[str, Any]
     version: str = ""
     step_data_limit: int = STEP_DATA_LIMIT
+    history_budget: int = HISTORY_BUDGET
+    resume: ResumePoint | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -109,7 +109,7 @@ class HistoryPage:
 
     Attributes:
         events: the events after the requested id, in order.
-        last_id: the id of the newest event recorded so far.
+        last_id: how many events the run has recorded so far (the newest one's position).
         omitted_details: whether the execution ran out of detail budget at some point.
     """
 
@@ -141,8 +141,15 @@ class Recorder:
         budget: characters of details kept before details are dropped.
     """
 
-    def __init__(self, clock: Callable[[], datetime], *, budget: int = EXECUTION_BUDGET) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        *,
+        budget: int = EXECUTION_BUDGET,
+        first_id: int = 1,
+    ) -> None:
         self._clock = clock
+        self._offset = first_id - 1
         self._budget = budget
         self._used = 0
         self._omitted = False
@@ -151,7 +158,7 @@ class Recorder:
     @property
     def next_id(self) -> int:
         """The id the next recorded event gets (``$context.step.eventId`` of a step entering)."""
-        return len(self.events) + 1
+        return self._offset + len(self.events) + 1
 
     def record(
         self, type: str, step: str = "", detail: dict[str, Any] | None = None, schedule_id: int = 0
@@ -163,7 +170,7 @@ class Recorder:
             text = '{"omitted":"detail budget of this execution exhausted"}'
         self._used += len(text)
         event = Event(
-            id=len(self.events) + 1,
+            id=self.next_id,
             type=type,
             step=step,
             time=timestamp(self._clock()),
@@ -218,11 +225,16 @@ def install(recorder: Recorder) -> None:
     workflow.set_query_handler(HISTORY_QUERY, recorder.page)
 
 
-def workflow_recorder(execution_input: dict[str, Any]) -> Recorder:
-    """A recorder on workflow time, serving the query, with ``ExecutionStarted`` recorded."""
-    recorder = Recorder(workflow.now)
+def workflow_recorder(execution_input: dict[str, Any], first_id: int = 1) -> Recorder:
+    """A recorder on workflow time, serving the query, with ``ExecutionStarted`` recorded.
+
+    A run continued from an earlier one (``first_id`` > 1) numbers on from where that run
+    stopped and records no second ``ExecutionStarted``; it holds only its own events.
+    """
+    recorder = Recorder(workflow.now, first_id=first_id)
     install(recorder)
-    recorder.record("ExecutionStarted", "", {"input": execution_input})
+    if first_id == 1:
+        recorder.record("ExecutionStarted", "", {"input": execution_input})
     return recorder
 
 
@@ -314,7 +326,7 @@ async def execution_history(
                 moment = raw.event_time.ToDatetime().replace(tzinfo=UTC)
                 events.append(
                     Event(
-                        id=len(events) + 1,
+                        id=events[-1].id + 1 if events else 1,
                         type=closing[0],
                         time=timestamp(moment),
                         detail=compact(closing[1]),

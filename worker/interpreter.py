@@ -15,8 +15,9 @@ which is retried after a fix is deployed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from temporalio import workflow
 from temporalio.common import RawValue
@@ -25,10 +26,10 @@ from temporalio.exceptions import ApplicationError
 from translator import ir
 from translator.expr import Scope
 from worker import data, errors
-from worker.api import VERSION_MEMO, FlowRun
+from worker.api import VERSION_MEMO, FlowRun, ResumePoint
 from worker.data import JSONObject
 from worker.resolve import resolve_flow
-from worker.steps.runtime import Runtime
+from worker.steps.runtime import ContinueAsNew, Runtime
 from worker.steps.sequence import run_steps
 from worker.tokens import (
     REPORT_SIGNAL,
@@ -110,6 +111,7 @@ async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> 
         raise errors.runtime_error(f"the flow definition cannot be run: {exc}") from None
     if not isinstance(flow_run.input, dict):
         raise errors.runtime_error("the execution input must be a JSON object")
+    resume = flow_run.resume
     rt = Runtime(
         flow_name=flow_run.flow_name,
         execution_name=flow_run.execution_name,
@@ -117,17 +119,50 @@ async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> 
         list_runner=run_steps,
         callbacks=callbacks,
         step_data_limit=flow_run.step_data_limit,
+        history_budget=flow_run.history_budget,
+        first_event_id=resume.next_event_id if resume else 1,
     )
     context = rt.context()
     flow_input = flow_run.input
-    if flow.input_mappings is not None:
+    if resume is not None:
+        flow_input = resume.flow_input
+    elif flow.input_mappings is not None:
         scope = Scope(input=flow_input, local={}, context=context, dollar=flow_input)
         flow_input = data.mapped(flow.input_mappings, scope, "flow: inputMappings")
-    result = await run_steps(rt, flow.steps, flow_input, "")
+    try:
+        result = await run_steps(
+            rt, flow.steps, flow_input, "", resume=(resume.step, resume.local) if resume else None
+        )
+    except ContinueAsNew as point:
+        continue_as_new(flow_run, definition, rt, point, flow_input)
     if flow.output_mappings is None:
         return result.local
     scope = Scope(input=flow_input, local=result.local, context=context, dollar=flow_input)
     return data.mapped(flow.output_mappings, scope, "flow: outputMappings")
+
+
+def continue_as_new(
+    flow_run: FlowRun,
+    definition: dict[str, Any],
+    rt: Runtime,
+    point: ContinueAsNew,
+    flow_input: JSONObject,
+) -> NoReturn:
+    """End this run; a new run of the same execution picks up before ``point.step``.
+
+    The definition travels along (a new run never looks the flow up again), and so do the
+    FDL event counter and the number of runs so far.
+    """
+    runs = flow_run.resume.runs + 1 if flow_run.resume else 1
+    workflow.logger.info("continuing as new before step %s (run %d)", point.step, runs + 1)
+    resume = ResumePoint(
+        step=point.step,
+        local=point.local,
+        flow_input=flow_input,
+        next_event_id=rt.history.next_id,
+        runs=runs,
+    )
+    workflow.continue_as_new(dataclasses.replace(flow_run, definition=definition, resume=resume))
 
 
 async def resolve_definition(flow_name: str) -> dict[str, Any]:

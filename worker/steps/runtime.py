@@ -17,6 +17,7 @@ from temporalio.exceptions import is_cancelled_exception
 
 from translator import ir
 from worker import data, errors, history
+from worker.api import HISTORY_BUDGET
 from worker.data import JSONObject
 from worker.tokens import CallbackBook
 
@@ -73,6 +74,15 @@ def cancelling(exc: BaseException) -> bool:
     return is_cancelled_exception(exc) and task is not None and task.cancelling() > 0
 
 
+class ContinueAsNew(Exception):
+    """Raised between top-level steps: the run ends and a new run picks up at ``step``."""
+
+    def __init__(self, step: str, local: JSONObject) -> None:
+        super().__init__(f"continue as new before {step!r}")
+        self.step = step
+        self.local = local
+
+
 class Runtime:
     """The state of one execution shared by all executors.
 
@@ -93,14 +103,19 @@ class Runtime:
         list_runner: ListRunner,
         callbacks: CallbackBook | None = None,
         step_data_limit: int = data.DEFAULT_STEP_DATA_LIMIT,
+        history_budget: int = HISTORY_BUDGET,
+        first_event_id: int = 1,
     ) -> None:
         self.flow_name = flow_name
         self.step_data_limit = step_data_limit
         """Bytes one step's input, local and output may total (0: unlimited)."""
+        self.history_budget = history_budget
+        """Temporal history events after which the run continues as new (top-level steps)."""
+        self.first_event_id = first_event_id
         self.execution_name = execution_name
         self.execution_input = execution_input
         self._list_runner = list_runner
-        self.history = history.workflow_recorder(execution_input)
+        self.history = history.workflow_recorder(execution_input, first_event_id)
         """The FDL events of this execution (the ``fdl.history`` query answers from it)."""
         self.callbacks = callbacks or CallbackBook()
         """The task tokens minted in this execution (reports are checked against them)."""
@@ -133,6 +148,17 @@ class Runtime:
         self._active[path] = None
         self._show_details()
         return self.context(step.name, self.history.next_id)
+
+    def continue_as_new_due(self) -> bool:
+        """Whether this run's Temporal history has grown enough to continue as new.
+
+        Deterministic: a replay sees the same history length at the same point.
+        """
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() >= self.history_budget
+        )
 
     def leave(self, path: str) -> None:
         """Record that the step at ``path`` is no longer running."""

@@ -14,11 +14,16 @@ from translator import ir
 from worker import data, errors
 from worker.data import JSONObject
 from worker.steps import choice, concurrent, simple, task
-from worker.steps.runtime import ListResult, Outcome, Runtime, StepCall
+from worker.steps.runtime import ContinueAsNew, ListResult, Outcome, Runtime, StepCall
 
 
 async def run_steps(
-    rt: Runtime, steps: Sequence[ir.Step], list_input: JSONObject, prefix: str
+    rt: Runtime,
+    steps: Sequence[ir.Step],
+    list_input: JSONObject,
+    prefix: str,
+    *,
+    resume: tuple[str, JSONObject] | None = None,
 ) -> ListResult:
     """Run a step list to its end.
 
@@ -27,15 +32,29 @@ async def run_steps(
         steps: the list (the flow's steps, a branch, an iteration, a choice option).
         list_input: the input of the list's parent (children see it merged with the local).
         prefix: the step path prefix of the list, e.g. ``""`` or ``"fanOut[3]/"``.
+        resume: for the flow's own list in a continued run: the step to start at and the
+            local so far.
 
     Returns:
         The list's local (the merged outputs of the steps that ran) and whether a ``succeed``
         step ended it.
+
+    Raises:
+        ContinueAsNew: between two top-level steps, once the run's history is long enough.
     """
     local: JSONObject = {}
     pc = 0
+    if resume is not None:
+        pc = rt.index_of(steps, resume[0], "resume")
+        local = dict(resume[1])
+    ran = 0
     while pc < len(steps):
         step = steps[pc]
+        if not prefix and ran and rt.continue_as_new_due():
+            # Only between top-level steps: nothing runs then, so the list's position and
+            # local are the whole state (a loop of steps at the top is the long-lived case).
+            raise ContinueAsNew(step.name, local)
+        ran += 1
         output, outcome = await run_step(rt, step, list_input, local, prefix + step.name)
         local.update(output)
         if outcome.stop:

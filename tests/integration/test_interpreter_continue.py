@@ -1,0 +1,101 @@
+"""Long executions continue as new between top-level steps, and nothing of their state is lost.
+
+A goto loop at the top of a flow is the long-lived case (polling until a job is done): once a
+run's Temporal history passes the budget, the next top-level step starts a new run of the same
+execution carrying the list's position, its local, the flow input and the FDL event counter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+import helpers
+from handlers import record
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from worker.api import FlowRun, workflow_id
+from worker.history import execution_history
+
+COUNT = {"demo/count": {"handler": "handlers.record:count"}}
+LOOP = """
+version: v1
+type: flow
+inputMappings:
+  - target: n
+    source: $input.start
+  - target: label
+    source: $input.label
+steps:
+  - type: task
+    name: count
+    resourceArn: acs:fc:::services/demo/functions/count
+    outputMappings:
+      - target: n
+        source: $local.n
+      - target: lastEventId
+        source: $context.step.eventId
+  - type: choice
+    name: more
+    choices:
+      - condition: $.n < 25
+        goto: count
+  - type: pass
+    name: done
+    outputMappings:
+      - target: label
+        source: $input.label
+"""
+
+
+async def test_a_long_goto_loop_continues_as_new_and_finishes_whole(
+    client: Client, task_queue: str
+) -> None:
+    record.CALLS.clear()
+    name = f"e-{uuid.uuid4().hex[:10]}"
+    run = FlowRun(
+        flow_name="loop",
+        execution_name=name,
+        definition=helpers.compile_flow(LOOP).to_json(),
+        input={"start": 0, "label": "kept"},
+        history_budget=60,
+    )
+    async with helpers.running_worker(client, task_queue, helpers.config(COUNT)):
+        handle = await client.start_workflow(
+            "loop", run, id=workflow_id("loop", name), task_queue=task_queue
+        )
+        first_run = handle.first_execution_run_id or handle.result_run_id
+        output = await handle.result()
+        events = (await execution_history(client, "loop", name)).events
+
+    assert output["n"] == 25 and output["label"] == "kept"
+    assert [call[1]["n"] for call in record.CALLS] == list(range(25)), "each count ran once"
+    # The FDL event counter went on across runs (count and more entered 25 times each).
+    assert output["lastEventId"] > 25 * 4
+
+    first = client.get_workflow_handle(handle.id, run_id=first_run)
+    first_history = [e.event_type async for e in first.fetch_history_events()]
+    assert first_history[-1] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+    latest = await client.get_workflow_handle(handle.id).describe()
+    assert latest.run_id != first_run
+
+    # The last run's FDL history numbers on from where the earlier runs stopped.
+    assert events[0].id > 1 and events[-1].type == "ExecutionSucceeded"
+
+
+async def test_a_short_run_never_continues_as_new(client: Client, task_queue: str) -> None:
+    name = f"e-{uuid.uuid4().hex[:10]}"
+    run = FlowRun(
+        flow_name="loop",
+        execution_name=name,
+        definition=helpers.compile_flow(LOOP).to_json(),
+        input={"start": 22, "label": "short"},
+    )
+    async with helpers.running_worker(client, task_queue, helpers.config(COUNT)):
+        handle = await client.start_workflow(
+            "loop", dataclasses.replace(run), id=workflow_id("loop", name), task_queue=task_queue
+        )
+        assert (await handle.result())["n"] == 25
+    history = [e.event_type async for e in handle.fetch_history_events()]
+    assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW not in history
