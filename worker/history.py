@@ -305,7 +305,7 @@ async def execution_history(
     status = STATUS_NAMES.get(description.status or WorkflowExecutionStatus.RUNNING, "Running")
     converter = client.data_converter.payload_converter
     try:
-        page = await _recorded(handle, query_timeout)
+        page = await _recorded_runs(client, handle.id, description.run_id, query_timeout)
     except (TimeoutError, RPCError, WorkflowQueryFailedError):
         history = await handle.fetch_history()
         events = derive(history.events, converter)
@@ -340,6 +340,30 @@ async def execution_history(
         omitted_details=page.omitted_details,
         events=events,
     )
+
+
+async def _recorded_runs(
+    client: Client, workflow_id: str, latest_run: str, timeout: float
+) -> HistoryPage:
+    """The recorded events of every run of an execution that continued as new, oldest first."""
+    runs = [latest_run]
+    while previous := await _continued_from(client, workflow_id, runs[-1]):
+        runs.append(previous)
+    events: list[Event] = []
+    omitted = False
+    for run in reversed(runs):
+        page = await _recorded(client.get_workflow_handle(workflow_id, run_id=run), timeout)
+        events.extend(page.events)
+        omitted = omitted or page.omitted_details
+    return HistoryPage(events=events, last_id=len(events), omitted_details=omitted)
+
+
+async def _continued_from(client: Client, workflow_id: str, run_id: str) -> str:
+    """The run that ``run_id`` continued as new from, or ``""`` for the first run."""
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+    async for event in handle.fetch_history_events():
+        return str(event.workflow_execution_started_event_attributes.continued_execution_run_id)
+    return ""
 
 
 async def _recorded(handle: WorkflowHandle[Any, Any], timeout: float) -> HistoryPage:

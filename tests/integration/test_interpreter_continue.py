@@ -80,8 +80,11 @@ async def test_a_long_goto_loop_continues_as_new_and_finishes_whole(
     latest = await client.get_workflow_handle(handle.id).describe()
     assert latest.run_id != first_run
 
-    # The last run's FDL history numbers on from where the earlier runs stopped.
-    assert events[0].id > 1 and events[-1].type == "ExecutionSucceeded"
+    # The FDL history spans every run, numbered on from one run to the next.
+    assert [event.id for event in events] == list(range(1, len(events) + 1))
+    assert events[0].type == "ExecutionStarted" and events[-1].type == "ExecutionSucceeded"
+    entered = [e.step for e in events if e.type == "StepEntered"]
+    assert entered.count("count") == 25 and entered.count("more") == 25
 
 
 async def test_a_short_run_never_continues_as_new(client: Client, task_queue: str) -> None:
