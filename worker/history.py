@@ -210,6 +210,14 @@ class Recorder:
     def task_started(self, path: str, scheduled: int, detail: dict[str, Any]) -> None:
         self.record("TaskStarted", path, detail, scheduled)
 
+    def task_submitted(self, path: str, detail: dict[str, Any]) -> None:
+        """``TaskSubmitted``: a waiting task's work was handed over (a message sent)."""
+        scheduled = next(
+            (e.id for e in reversed(self.events) if e.type == "TaskScheduled" and e.step == path),
+            0,
+        )
+        self.record("TaskSubmitted", path, detail, scheduled)
+
     def task_succeeded(self, path: str, scheduled: int, output: dict[str, Any]) -> None:
         self.record("TaskSucceeded", path, {"output": output}, scheduled)
 

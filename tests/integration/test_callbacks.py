@@ -25,6 +25,7 @@ from worker.callbacks import (
     report_task_succeeded,
 )
 from worker.config import ProjectConfig
+from worker.history import execution_history
 from worker.mnsqueue import QueueStore
 from worker.tokens import TaskToken
 
@@ -108,6 +109,17 @@ async def test_a_report_is_the_waiting_tasks_local(
         result = await report_task_succeeded(client, body["task_token"], {"done": body["item"]})
         assert (result.status, result.step) == ("accepted", "job")
         assert await handle.result() == {"done": 7}
+        flow_name, _, execution = handle.id.partition(":")
+        events = (await execution_history(client, flow_name, execution)).events
+    task_events = [(e.type, e.schedule_id) for e in events if e.type.startswith("Task")]
+    scheduled = next(e.id for e in events if e.type == "TaskScheduled")
+    assert task_events == [
+        ("TaskScheduled", 0),
+        ("TaskSubmitted", scheduled),  # the message went out ...
+        ("TaskSucceeded", scheduled),  # ... and the report came back
+    ]
+    submitted = next(e for e in events if e.type == "TaskSubmitted")
+    assert set(json.loads(submitted.detail)) == {"MessageId", "MessageBodyMD5", "RequestId"}
 
 
 async def test_forged_and_altered_tokens_are_refused_and_complete_nothing(

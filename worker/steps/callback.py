@@ -42,7 +42,12 @@ Submit = Callable[[JSONObject], Awaitable[object]]
 async def send_attempt(rt: Runtime, step: ir.TaskStep, call: StepCall, number: int) -> JSONObject:
     """One attempt of a task sending to an MNS queue or topic."""
     if step.pattern == "waitForCallback":
-        return await wait_attempt(rt, step, call, lambda own_input: send(step, call, own_input))
+
+        async def submit(own_input: JSONObject) -> None:
+            sent = await send(step, call, own_input)
+            rt.history.task_submitted(call.path, sent.as_local())
+
+        return await wait_attempt(rt, step, call, submit)
     sent = await send(step, call, call.input)
     return sent.as_local()
 
