@@ -105,7 +105,11 @@ class DevServer:
         return cmd
 
     def start(self, timeout: float = 30.0) -> DevServer:
-        """Start the server and wait until its frontend accepts connections."""
+        """Start the server and wait until its frontend serves requests.
+
+        The port opens a moment before the frontend is ready ("Frontend is not healthy
+        yet"), so readiness is the server's own health check answering SERVING.
+        """
         if self.port == 0:
             self.port = free_port()
         if self.ui_port == 0:
@@ -124,11 +128,19 @@ class DevServer:
                     f"temporal server exited with code {self.process.returncode}"
                     + (f"; see {self.log_file}" if self.log_file else "")
                 )
-            if port_open("127.0.0.1", self.port):
+            if port_open("127.0.0.1", self.port) and self._serving():
                 return self
             time.sleep(0.05)
         self.stop()
         raise DevServerError(f"temporal server did not listen on {self.address} in {timeout:.0f}s")
+
+    def _serving(self) -> bool:
+        check = [find_temporal_binary(), "operator", "cluster", "health", "--address", self.address]
+        try:
+            done = subprocess.run(check, capture_output=True, text=True, timeout=10)
+        except subprocess.TimeoutExpired:
+            return False
+        return done.returncode == 0 and "SERVING" in done.stdout
 
     def stop(self) -> None:
         """Stop the server this object started (by its PID), waiting for it to exit."""
