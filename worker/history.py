@@ -154,6 +154,7 @@ class Recorder:
         self._used = 0
         self._omitted = False
         self.events: list[Event] = []
+        self._scheduled: dict[str, int] = {}  # step path -> its latest TaskScheduled id
 
     @property
     def next_id(self) -> int:
@@ -205,18 +206,15 @@ class Recorder:
         self.record("StepExited", path, {}, entered)
 
     def task_scheduled(self, path: str, detail: dict[str, Any]) -> int:
-        return self.record("TaskScheduled", path, detail)
+        self._scheduled[path] = self.record("TaskScheduled", path, detail)
+        return self._scheduled[path]
 
     def task_started(self, path: str, scheduled: int, detail: dict[str, Any]) -> None:
         self.record("TaskStarted", path, detail, scheduled)
 
     def task_submitted(self, path: str, detail: dict[str, Any]) -> None:
         """``TaskSubmitted``: a waiting task's work was handed over (a message sent)."""
-        scheduled = next(
-            (e.id for e in reversed(self.events) if e.type == "TaskScheduled" and e.step == path),
-            0,
-        )
-        self.record("TaskSubmitted", path, detail, scheduled)
+        self.record("TaskSubmitted", path, detail, self._scheduled.get(path, 0))
 
     def task_succeeded(self, path: str, scheduled: int, output: dict[str, Any]) -> None:
         self.record("TaskSucceeded", path, {"output": output}, scheduled)
