@@ -15,6 +15,7 @@ from cli import history
 from cli.common import EXIT_FLOW_FAILED, UserError, fail, parse_json_object
 from cli.service import (
     DebugOption,
+    FlowArgument,
     JsonOption,
     TaskQueueOption,
     call,
@@ -33,7 +34,6 @@ execution_app = typer.Typer(
     no_args_is_help=True,
 )
 
-FlowArgument = Annotated[str, typer.Argument(help="The flow name.", show_default=False)]
 ExecutionArgument = Annotated[str, typer.Argument(help="The execution name.", show_default=False)]
 
 

@@ -14,6 +14,7 @@ import typer
 from cli.common import UserError, fail, load_definition
 from cli.service import (
     DebugOption,
+    FlowArgument,
     JsonOption,
     TaskQueueOption,
     call,
@@ -32,7 +33,6 @@ flow_app = typer.Typer(
     no_args_is_help=True,
 )
 
-NameArgument = Annotated[str, typer.Argument(help="The flow name.", show_default=False)]
 FileArgument = Annotated[
     Path, typer.Argument(help="FDL flow definition (YAML).", show_default=False)
 ]
@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
 
 @flow_app.command("create")
 def create(
-    name: NameArgument,
+    name: FlowArgument,
     file: FileArgument,
     description: DescriptionOption = "",
     resolve_refs: ResolveRefsOption = False,
@@ -78,7 +78,7 @@ def create(
 
 @flow_app.command("update")
 def update(
-    name: NameArgument,
+    name: FlowArgument,
     file: FileArgument,
     description: DescriptionOption = "",
     resolve_refs: ResolveRefsOption = False,
@@ -106,7 +106,7 @@ def update(
 
 @flow_app.command("describe")
 def describe(
-    name: NameArgument,
+    name: FlowArgument,
     version: Annotated[
         str | None, typer.Option("--version", help="A version (content hash); default: current.")
     ] = None,
@@ -147,7 +147,7 @@ def list_command(
 
 @flow_app.command("delete")
 def delete(
-    name: NameArgument,
+    name: FlowArgument,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:

@@ -17,6 +17,7 @@ import typer
 from cli.common import UserError, fail, parse_json_object
 from cli.service import (
     DebugOption,
+    FlowArgument,
     JsonOption,
     TaskQueueOption,
     call,
@@ -45,7 +46,6 @@ schedule_app = typer.Typer(
     no_args_is_help=True,
 )
 
-FlowArgument = Annotated[str, typer.Argument(help="The flow name.", show_default=False)]
 NameArgument = Annotated[str, typer.Argument(help="The schedule name.", show_default=False)]
 CRON_HELP = (
     "FDL cron: 6 fields, seconds first ('0 30 4 ? * MON-FRI'), optionally 'CRON_TZ=Asia/Shanghai '"

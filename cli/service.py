@@ -25,6 +25,7 @@ from worker.devserver import port_open
 
 T = TypeVar("T")
 
+FlowArgument = Annotated[str, typer.Argument(help="The flow name.", show_default=False)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
 TaskQueueOption = Annotated[
