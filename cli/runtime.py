@@ -291,8 +291,7 @@ def local_queue(project: ProjectConfig, port: int) -> Iterator[str | None]:
     if port < 0 or project.queues.backend != "local":
         yield None
         return
-    db = project.queues.db
-    path = db if db.is_absolute() else project.base_dir / db
+    path = project.queue_db
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         store = QueueStore(path)

@@ -153,6 +153,12 @@ class ProjectConfig(BaseModel):
     queues: QueuesConfig = Field(default_factory=QueuesConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
+    @property
+    def queue_db(self) -> Path:
+        """The local queue file: ``queues.db``, relative to the config file's folder."""
+        db = self.queues.db
+        return db if db.is_absolute() else self.base_dir / db
+
     @field_validator("functions")
     @classmethod
     def _binding_keys(cls, value: dict[str, FunctionBinding]) -> dict[str, FunctionBinding]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from temporalio import activity
@@ -91,10 +90,9 @@ class QueueBackend(Protocol):
 class LocalBackend:
     """Messages into the local SQLite queue file."""
 
-    def __init__(self, config: QueuesConfig, base_dir: Path) -> None:
-        path = config.db if config.db.is_absolute() else base_dir / config.db
-        self._store = QueueStore(path)
-        self._topics = config.topics
+    def __init__(self, config: ProjectConfig) -> None:
+        self._store = QueueStore(config.queue_db)
+        self._topics = config.queues.topics
 
     def send(self, message: SendMessage) -> MessageSent:
         queues = [message.name]
@@ -181,7 +179,7 @@ def backend_for(config: ProjectConfig) -> QueueBackend:
     """The queue backend ``config`` selects."""
     if config.queues.backend == "mns":
         return MnsBackend(config.queues)
-    return LocalBackend(config.queues, config.base_dir)
+    return LocalBackend(config)
 
 
 class MessagingActivities:
