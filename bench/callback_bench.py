@@ -81,9 +81,9 @@ class SignalBaseline:
 
 async def fdl_round(client: Client, queue_db: Path, task_queue: str) -> float:
     from translator.compile import compile_text
-    from worker.api import FlowRun, workflow_id
-    from worker.callbacks import report_task_succeeded
-    from worker.mnsqueue import QueueStore
+    from worker.contract.run import FlowRun, workflow_id
+    from worker.local.mnsqueue import QueueStore
+    from worker.service.reports import report_task_succeeded
 
     flow = compile_text(FLOW, filename="bench.yaml")
     execution = uuid.uuid4().hex[:10]
@@ -117,7 +117,7 @@ async def baseline_round(client: Client, task_queue: str) -> float:
 
 
 def queue_rate(path: Path, messages: int) -> float:
-    from worker.mnsqueue import QueueStore
+    from worker.local.mnsqueue import QueueStore
 
     with QueueStore(path) as store:
         began = time.perf_counter()
@@ -143,9 +143,9 @@ async def main() -> None:
     parser.add_argument("--executions", type=int, default=50)
     parser.add_argument("--messages", type=int, default=2000)
     args = parser.parse_args()
-    from worker.app import build_worker
     from worker.config import ProjectConfig
-    from worker.devserver import DevServer
+    from worker.local.devserver import DevServer
+    from worker.process import build_worker
 
     with tempfile.TemporaryDirectory() as folder, DevServer(ui_port=None) as server:
         queue_db = Path(folder) / "queue.db"

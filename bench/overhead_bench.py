@@ -29,7 +29,7 @@ from temporalio.client import Client
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from worker.activities import INVOKE_FUNCTION, FunctionResult, InvokeFunction
+    from worker.contract.activities import INVOKE_FUNCTION, FunctionResult, InvokeFunction
 
 TASKS = 5
 FLOW = """
@@ -92,8 +92,8 @@ async def timed_batch(
 
 async def bench(client: Client, executions: int, in_flight: int, rounds: int) -> None:
     from translator import compile_text
-    from worker.client import start_flow
     from worker.config import ProjectConfig
+    from worker.service.runs import start_flow
 
     definition = compile_text(FLOW, filename="bench.yaml")
     project = ProjectConfig.from_mapping(
@@ -129,13 +129,13 @@ def _worker_with(client: Client, queue: str, project: Any) -> Any:
     """The fdl worker with the hand-written workflow registered beside the interpreter."""
     from temporalio.worker import Worker
 
-    from worker.app import WORKFLOWS, activities_for, workflow_runner
+    from worker.process import WORKFLOWS, ProjectActivities, workflow_runner
 
     return Worker(
         client,
         task_queue=queue,
         workflows=[*WORKFLOWS, HandWritten],
-        activities=activities_for(project),
+        activities=ProjectActivities(project, max_threads=100).all(),
         workflow_runner=workflow_runner(),
     )
 
@@ -179,7 +179,7 @@ async def main() -> None:
     parser.add_argument("--in-flight", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
-    from worker.devserver import DevServer
+    from worker.local.devserver import DevServer
 
     with DevServer(ui_port=None) as server:
         client = await Client.connect(server.address)

@@ -30,7 +30,7 @@ from mns.account import Account
 from mns.mns_exception import MNSServerException
 from mns.queue import Message, Queue
 
-from worker.mnsqueue import Credentials, QueueStore, serve_queue
+from worker.local.mnsqueue import Credentials, QueueStore, serve_queue
 
 ACCESS = Credentials("bench-id", "bench-secret")
 BODY = '{"task_token": "0123456789abcdef0123456789abcdef", "worker_name": "worker1"}'

@@ -16,18 +16,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from cli.common import EXIT_INVALID, err
+from cli.options import DebugOption, ResolveRefsOption
 from translator import DefinitionError, Problem, compile_file
-
-ResolveRefsOption = Annotated[
-    bool,
-    typer.Option(
-        "--resolve-refs",
-        help="Replace '!Ref Service/Function' with acs:fc:::services/Service/functions/Function.",
-    ),
-]
-DebugOption = Annotated[
-    bool, typer.Option("--debug", help="Show the traceback of unexpected errors.")
-]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,6 @@
 """Execution commands: ``fdl execution start|describe|list|stop`` over registered flows.
 
-Thin edges over :class:`worker.client.FdlClient`. Exit codes: 0 ok, 1 invalid input or a
+Thin edges over :class:`worker.service.client.FdlClient`. Exit codes: 0 ok, 1 invalid input or a
 service error (``FlowNotExists``, ``ExecutionAlreadyExists``, ...), 3 when ``start --wait``
 sees the execution end without success.
 """
@@ -13,28 +13,24 @@ import typer
 
 from cli import history
 from cli.common import EXIT_FLOW_FAILED, UserError, fail, parse_json_object
-from cli.service import (
+from cli.options import (
     DebugOption,
+    ExecutionArgument,
     FlowArgument,
+    InputOption,
     JsonOption,
     TaskQueueOption,
-    call,
-    console,
-    print_fields,
-    print_json,
-    print_table,
 )
-from worker.api import DEFAULT_TASK_QUEUE
-from worker.client import FdlClient
-from worker.executions import ExecutionInfo, status_name
+from cli.service import call, console, print_fields, print_json, print_table
+from worker.service.client import FdlClient
+from worker.service.executions import ExecutionInfo
+from worker.service.outcome import status_name
 
 execution_app = typer.Typer(
     name="execution",
     help="Start, describe, list and stop executions of registered flows.",
     no_args_is_help=True,
 )
-
-ExecutionArgument = Annotated[str, typer.Argument(help="The execution name.", show_default=False)]
 
 
 def register(app: typer.Typer) -> None:
@@ -49,13 +45,11 @@ def start(
     name: Annotated[
         str | None, typer.Option("--name", "-n", help="Execution name (default: a UUID).")
     ] = None,
-    input: Annotated[
-        str, typer.Option("--input", "-i", help="Execution input: a JSON object, or @file.json.")
-    ] = "{}",
+    input: InputOption = "{}",
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for the end; print the output (exit 3 on failure).")
     ] = False,
-    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    task_queue: TaskQueueOption = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -106,7 +100,6 @@ def describe(
     """Show an execution: status, times, version, input, and output or error and cause."""
     info = call(
         lambda fdl: fdl.describe_execution(flow, name, wait_seconds=wait),
-        task_queue=DEFAULT_TASK_QUEUE,
         debug=debug,
     )
     if as_json:
@@ -148,7 +141,6 @@ def list_command(
         fail(exc, debug)
     found = call(
         lambda fdl: fdl.list_executions(flow, status=wanted, limit=limit),
-        task_queue=DEFAULT_TASK_QUEUE,
         debug=debug,
     )
     if as_json:
@@ -174,7 +166,6 @@ def stop(
     """Stop a running execution; it ends Stopped with this error and cause."""
     info = call(
         lambda fdl: fdl.stop_execution(flow, name, error=error, cause=cause),
-        task_queue=DEFAULT_TASK_QUEUE,
         debug=debug,
     )
     if as_json:

@@ -1,6 +1,6 @@
 """Flow registry commands: ``fdl flow create|update|describe|list|delete``.
 
-Thin edges over :class:`worker.client.FdlClient`. A definition is compiled (and so
+Thin edges over :class:`worker.service.client.FdlClient`. A definition is compiled (and so
 validated) before it is stored: problems print as ``fdl validate`` prints them, exit 1.
 """
 
@@ -12,20 +12,17 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import UserError, fail, load_definition
-from cli.service import (
+from cli.options import (
     DebugOption,
+    FileArgument,
     FlowArgument,
     JsonOption,
+    ResolveRefsOption,
     TaskQueueOption,
-    call,
-    console,
-    print_fields,
-    print_json,
-    print_table,
 )
+from cli.service import call, console, print_fields, print_json, print_table
 from translator import DefinitionError, ir
-from worker.api import DEFAULT_TASK_QUEUE
-from worker.registry import RegisteredFlow
+from worker.service.flows import RegisteredFlow
 
 flow_app = typer.Typer(
     name="flow",
@@ -33,18 +30,8 @@ flow_app = typer.Typer(
     no_args_is_help=True,
 )
 
-FileArgument = Annotated[
-    Path, typer.Argument(help="FDL flow definition (YAML).", show_default=False)
-]
 DescriptionOption = Annotated[
     str, typer.Option("--description", "-d", help="A description of the flow.")
-]
-ResolveRefsOption = Annotated[
-    bool,
-    typer.Option(
-        "--resolve-refs",
-        help="Replace '!Ref Service/Function' with acs:fc:::services/Service/functions/Function.",
-    ),
 ]
 
 
@@ -59,7 +46,7 @@ def create(
     file: FileArgument,
     description: DescriptionOption = "",
     resolve_refs: ResolveRefsOption = False,
-    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    task_queue: TaskQueueOption = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -82,7 +69,7 @@ def update(
     file: FileArgument,
     description: DescriptionOption = "",
     resolve_refs: ResolveRefsOption = False,
-    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    task_queue: TaskQueueOption = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -117,9 +104,7 @@ def describe(
     debug: DebugOption = False,
 ) -> None:
     """Show a flow: current version, times, description and every version."""
-    flow = call(
-        lambda fdl: fdl.describe_flow(name, version), task_queue=DEFAULT_TASK_QUEUE, debug=debug
-    )
+    flow = call(lambda fdl: fdl.describe_flow(name, version), debug=debug)
     if source:
         print(flow.source, end="" if flow.source.endswith("\n") else "\n")
     elif as_json:
@@ -135,9 +120,7 @@ def list_command(
     debug: DebugOption = False,
 ) -> None:
     """List registered flows with their current versions."""
-    flows = call(
-        lambda fdl: fdl.list_flows(limit=limit), task_queue=DEFAULT_TASK_QUEUE, debug=debug
-    )
+    flows = call(lambda fdl: fdl.list_flows(limit=limit), debug=debug)
     if as_json:
         print_json([flow.summary() for flow in flows])
         return
@@ -152,7 +135,7 @@ def delete(
     debug: DebugOption = False,
 ) -> None:
     """Delete a flow. Its running executions continue; new ones fail with FlowNotExists."""
-    call(lambda fdl: fdl.delete_flow(name), task_queue=DEFAULT_TASK_QUEUE, debug=debug)
+    call(lambda fdl: fdl.delete_flow(name), debug=debug)
     if as_json:
         print_json({"name": name, "deleted": True})
     else:

@@ -14,10 +14,10 @@ from typing import Annotated
 
 import typer
 
-from cli.service import DebugOption, JsonOption, call, console, print_json
-from worker.api import DEFAULT_TASK_QUEUE
-from worker.client import FdlClient
-from worker.history import QUERY_TIMEOUT, Event, ExecutionHistory, execution_history
+from cli.options import DebugOption, ExecutionArgument, FlowArgument, JsonOption
+from cli.service import call, console, print_json
+from worker.contract.history import Event
+from worker.service.history import QUERY_TIMEOUT, ExecutionHistory
 
 DETAIL_WIDTH = 120
 """Characters of an event detail shown when the output is not a terminal (``--json`` shows
@@ -30,8 +30,8 @@ def register(app: typer.Typer) -> None:
 
 
 def history(
-    flow: Annotated[str, typer.Argument(help="The flow name.", show_default=False)],
-    execution: Annotated[str, typer.Argument(help="The execution name.", show_default=False)],
+    flow: FlowArgument,
+    execution: ExecutionArgument,
     query_timeout: Annotated[
         float,
         typer.Option(
@@ -52,10 +52,10 @@ def history(
     Example: fdl execution history orders order-42
     """
 
-    async def action(fdl: FdlClient) -> ExecutionHistory:
-        return await execution_history(fdl.temporal, flow, execution, query_timeout=query_timeout)
-
-    found = call(action, task_queue=DEFAULT_TASK_QUEUE, debug=debug)
+    found = call(
+        lambda fdl: fdl.execution_history(flow, execution, query_timeout=query_timeout),
+        debug=debug,
+    )
     if as_json:
         print_json(found.to_json())
         return

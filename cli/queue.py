@@ -21,7 +21,8 @@ from typing import Annotated
 import typer
 
 from cli.common import UserError, err, fail
-from worker.mnsqueue import Credentials, MnsError, QueueSettings, QueueStore, serve_queue
+from cli.options import DebugOption, JsonOption
+from worker.local.mnsqueue import Credentials, MnsError, QueueSettings, QueueStore, serve_queue
 
 DEFAULT_DB = Path(".fdl") / "queue.db"
 DEFAULT_PORT = 8234
@@ -29,8 +30,6 @@ DEFAULT_PORT = 8234
 DbOption = Annotated[
     Path, typer.Option("--db", envvar="FDL_QUEUE_DB", help="SQLite file holding the queues.")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
 NameArgument = Annotated[str, typer.Argument(help="Queue name.", show_default=False)]
 
 queue_app = typer.Typer(

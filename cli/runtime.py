@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 import uuid
@@ -19,53 +18,41 @@ import typer
 from temporalio.client import Client
 
 from cli.common import EXIT_FLOW_FAILED, UserError, err, fail, load_definition, parse_json_object
-from translator import DefinitionError
-from worker.api import DEFAULT_TASK_QUEUE
-from worker.client import (
-    ExecutionAlreadyExists,
-    FlowFailed,
-    check_name,
-    connect,
-    start_flow,
-    temporal_namespace,
-    wait_for_result,
+from cli.options import (
+    ConfigOption,
+    DebugOption,
+    FileArgument,
+    InputOption,
+    JsonOption,
+    ResolveRefsOption,
+    TaskQueueOption,
 )
+from translator import DefinitionError
+from translator.rules import check_name
 from worker.config import ConfigError, ProjectConfig
 from worker.config import load_config as load_project_config
-from worker.devserver import DevServer, DevServerError, free_port, port_open
-from worker.mnsqueue import QueueStore, serve_queue
+from worker.contract.outcome import Outcome
+from worker.local.devserver import DevServer, DevServerError, free_port, port_open
+from worker.local.mnsqueue import QueueStore, serve_queue
+from worker.process import build_worker
+from worker.service import connection
+from worker.service.connection import ServerUnreachable, connect
+from worker.service.errors import ServiceError
+from worker.service.runs import start_flow, wait_for_outcome
 
-
-def _env_port(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if value.isdigit() and 0 < int(value) < 65536:
-        return int(value)
-    if value:
-        print(f"warning: ignoring {name}={value!r}: not a port number", file=sys.stderr)
-    return default
-
-
-DEV_PORT = _env_port("FDL_DEV_PORT", 7233)
-"""Frontend port of the embedded server (``FDL_DEV_PORT`` moves it, e.g. beside another)."""
-DEV_UI_PORT = _env_port("FDL_DEV_UI_PORT", 8233)
-"""Web UI port of the embedded server (``FDL_DEV_UI_PORT``)."""
 STATE_DIR = Path(".fdl")
 QUEUE_PORT = 8234
 """Port of the local MNS queue API that ``fdl dev`` serves (as ``fdl queue serve`` does)."""
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        envvar="FDL_CONFIG",
-        help="Project config with the function bindings (default: ./fdl.yaml).",
-        show_default=False,
-    ),
-]
-TaskQueueOption = Annotated[
-    str, typer.Option("--task-queue", help="Temporal task queue the worker serves.")
-]
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
+
+def dev_port() -> int:
+    """Frontend port of the embedded server: ``FDL_DEV_PORT`` or 7233."""
+    return connection.env_port(connection.DEV_PORT_ENV, connection.DEFAULT_DEV_PORT)
+
+
+def dev_ui_port() -> int:
+    """Web UI port of the embedded server: ``FDL_DEV_UI_PORT`` or 8233."""
+    return connection.env_port(connection.DEV_UI_PORT_ENV, connection.DEFAULT_DEV_UI_PORT)
 
 
 def register(app: typer.Typer) -> None:
@@ -76,10 +63,8 @@ def register(app: typer.Typer) -> None:
 
 
 def run(
-    file: Annotated[Path, typer.Argument(help="FDL flow definition (YAML).", show_default=False)],
-    input: Annotated[
-        str, typer.Option("--input", "-i", help="Execution input: a JSON object, or @file.json.")
-    ] = "{}",
+    file: FileArgument,
+    input: InputOption = "{}",
     name: Annotated[
         str | None,
         typer.Option(
@@ -94,6 +79,7 @@ def run(
         str | None,
         typer.Option(
             "--task-queue",
+            envvar=connection.TASK_QUEUE_ENV,
             help="Task queue of the execution. Default: a queue of its own for the "
             "in-process worker; with --no-worker, 'fdl' (the queue `fdl dev` and `fdl worker` "
             "serve).",
@@ -104,10 +90,8 @@ def run(
         bool,
         typer.Option(help="Run an in-process worker; --no-worker relies on running workers."),
     ] = True,
-    resolve_refs: Annotated[
-        bool, typer.Option("--resolve-refs", help="Resolve '!Ref Service/Function' tags.")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON status object.")] = False,
+    resolve_refs: ResolveRefsOption = False,
+    as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Run one flow to completion and print its output as JSON.
@@ -132,21 +116,20 @@ def run(
         ValueError,
         ConfigError,
         DevServerError,
-        ExecutionAlreadyExists,
+        ServerUnreachable,
+        ServiceError,
     ) as exc:
         fail(exc, debug)
-    except FlowFailed as exc:
-        if as_json:
-            print(json.dumps({"status": exc.status, "error": exc.error, "cause": exc.cause}))
-        else:
-            err(f"flow {exc.status.lower()}: {exc.error}")
-            if exc.cause:
-                err(f"cause: {exc.cause}")
-        raise typer.Exit(EXIT_FLOW_FAILED) from None
     if as_json:
-        print(json.dumps({"status": "Succeeded", "output": result}))
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    elif result.status == "Succeeded":
+        print(json.dumps(result.output, indent=2, ensure_ascii=False))
     else:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        err(f"flow {result.status.lower()}: {result.error}")
+        if result.cause:
+            err(f"cause: {result.cause}")
+    if result.status != "Succeeded":
+        raise typer.Exit(EXIT_FLOW_FAILED)
 
 
 def default_flow_name(file: Path) -> str:
@@ -171,7 +154,7 @@ def run_task_queue(with_worker: bool) -> str:
     runs on the shared queue may have other function bindings, and must not take this run's
     tasks (nor this worker theirs).
     """
-    return f"fdl-run-{uuid.uuid4().hex[:12]}" if with_worker else DEFAULT_TASK_QUEUE
+    return f"fdl-run-{uuid.uuid4().hex[:12]}" if with_worker else connection.task_queue()
 
 
 async def _run(
@@ -182,7 +165,7 @@ async def _run(
     project: ProjectConfig,
     task_queue: str,
     with_worker: bool,
-) -> dict[str, Any]:
+) -> Outcome:
     async with (
         temporal_client(embedded_ok=True) as client,
         optional_worker(client, project, task_queue, with_worker),
@@ -199,37 +182,38 @@ async def _run(
             f"execution {started.execution_name} of flow {flow_name} started "
             f"on task queue {task_queue!r}"
         )
-        return await wait_for_result(started.handle)
+        return await wait_for_outcome(client, started.handle)
 
 
 @asynccontextmanager
 async def temporal_client(*, embedded_ok: bool) -> AsyncIterator[Client]:
-    """A client for TEMPORAL_ADDRESS; with ``embedded_ok`` and no server there, the embedded one."""
-    explicit = os.environ.get("TEMPORAL_ADDRESS")
-    address = explicit or f"127.0.0.1:{DEV_PORT}"
-    host, _, port = address.rpartition(":")
-    if explicit or not embedded_ok or port_open(host, int(port)):
-        try:
-            yield await connect(address)
-        except RuntimeError as exc:
-            raise UserError(f"no Temporal server answers at {address}: {exc}") from None
+    """A client for TEMPORAL_ADDRESS; with ``embedded_ok`` and no server there, the embedded one.
+
+    Raises:
+        ServerUnreachable: nothing answers and the embedded server may not be started.
+    """
+    where = connection.target()
+    host, _, port = where.address.rpartition(":")
+    if where.explicit or not embedded_ok or (port.isdigit() and port_open(host, int(port))):
+        yield await connect()
         return
-    server = embedded_server(DEV_PORT)
-    err(f"no Temporal server at {address}: starting the embedded one (state in {STATE_DIR}/)")
+    server = embedded_server(int(port))
+    err(f"no Temporal server at {where.address}: starting the embedded one (state in {STATE_DIR}/)")
     with server:
         err(f"Temporal Web UI: {server.ui_address}")
         yield await connect(server.address, server.namespace)
 
 
-def embedded_server(port: int, ui_port: int = DEV_UI_PORT) -> DevServer:
+def embedded_server(port: int, ui_port: int | None = None) -> DevServer:
     """The embedded dev server: SQLite state and log under ``.fdl/``, the Web UI on."""
     STATE_DIR.mkdir(exist_ok=True)
+    ui_port = ui_port or dev_ui_port()
     ui = ui_port if not port_open("127.0.0.1", ui_port) else free_port()
     return DevServer(
         port=port,
         ui_port=ui,
         db_file=STATE_DIR / "temporal.db",
-        namespace=temporal_namespace(),
+        namespace=connection.target().namespace,
         log_file=STATE_DIR / "temporal.log",
     )
 
@@ -241,21 +225,27 @@ async def optional_worker(
     if not enabled:
         yield
         return
-    from worker.app import build_worker
-
     async with build_worker(client, task_queue=task_queue, config=project):
         yield
 
 
 def dev(
-    port: Annotated[int, typer.Option(help="Temporal frontend port.")] = DEV_PORT,
-    ui_port: Annotated[int, typer.Option(help="Web UI port.")] = DEV_UI_PORT,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            help="Temporal frontend port (default: FDL_DEV_PORT or 7233).", show_default=False
+        ),
+    ] = None,
+    ui_port: Annotated[
+        int | None,
+        typer.Option(help="Web UI port (default: FDL_DEV_UI_PORT or 8233).", show_default=False),
+    ] = None,
     queue_port: Annotated[
         int,
         typer.Option(help="Port of the local MNS queue API (0 picks a free one, -1 serves none)."),
     ] = QUEUE_PORT,
     config: ConfigOption = None,
-    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    task_queue: TaskQueueOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Start the embedded Temporal server, the local MNS queue and a worker, until Ctrl-C.
@@ -267,6 +257,8 @@ def dev(
     """
     try:
         project = load_config(config)
+        port = port or dev_port()
+        queue = connection.task_queue(task_queue)
         if port_open("127.0.0.1", port):
             raise UserError(f"port {port} is in use: is another Temporal server running?")
         server = embedded_server(port, ui_port)
@@ -275,10 +267,10 @@ def dev(
             print(f"Temporal Web UI: {server.ui_address}")
             if queue_url:
                 print(f"MNS queue API: {queue_url} (queues in {project.queues.db})")
-            print(f"worker serving task queue {task_queue!r}; press Ctrl-C to stop")
+            print(f"worker serving task queue {queue!r}; press Ctrl-C to stop")
             sys.stdout.flush()
-            asyncio.run(_serve(server.address, project, task_queue))
-    except (UserError, ConfigError, DevServerError) as exc:
+            asyncio.run(_serve(server.address, project, queue))
+    except (UserError, ConfigError, DevServerError, ServerUnreachable, ValueError) as exc:
         fail(exc, debug)
 
 
@@ -310,7 +302,7 @@ def local_queue(project: ProjectConfig, port: int) -> Iterator[str | None]:
 
 def worker_command(
     config: ConfigOption = None,
-    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    task_queue: TaskQueueOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Run a worker against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE until SIGINT or SIGTERM.
@@ -319,18 +311,14 @@ def worker_command(
     """
     try:
         project = load_config(config)
-        asyncio.run(_serve(None, project, task_queue))
-    except (UserError, ConfigError) as exc:
+        asyncio.run(_serve(None, project, connection.task_queue(task_queue)))
+    except (UserError, ConfigError, ServerUnreachable, ValueError) as exc:
         fail(exc, debug)
 
 
 async def _serve(address: str | None, project: ProjectConfig, task_queue: str) -> None:
     """Run a worker until SIGINT/SIGTERM, then shut it down gracefully."""
-    try:
-        client = await connect(address)
-    except RuntimeError as exc:
-        raise UserError(f"cannot connect to Temporal: {exc}") from None
-    from worker.app import build_worker
+    client = await connect(address)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,10 +1,10 @@
 """Schedule commands: ``fdl schedule create|update|describe|list|delete|pause|resume|trigger|
 backfill|next``.
 
-Thin edges over :mod:`worker.schedules`. Cron expressions, payloads, policies and durations are
-checked before anything is sent, so an invalid expression exits 1 with a message naming the
-field and the value, whether or not a server runs. ``next --cron EXPR`` previews an expression
-without any server.
+Thin edges over the schedule methods of :class:`worker.service.client.FdlClient`. Cron
+expressions, payloads, policies and durations are checked before anything is sent, so an
+invalid expression exits 1 with a message naming the field and the value, whether or not a
+server runs. ``next --cron EXPR`` previews an expression without any server.
 """
 
 from __future__ import annotations
@@ -15,21 +15,10 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import UserError, fail, parse_json_object
-from cli.service import (
-    DebugOption,
-    FlowArgument,
-    JsonOption,
-    TaskQueueOption,
-    call,
-    console,
-    print_fields,
-    print_json,
-    print_table,
-)
+from cli.options import DebugOption, FlowArgument, JsonOption, TaskQueueOption
+from cli.service import call, console, print_fields, print_json, print_table
 from translator.cron import next_fire_times
-from worker import schedules
-from worker.api import DEFAULT_TASK_QUEUE
-from worker.schedule_spec import (
+from worker.service.schedule_spec import (
     DEFAULT_CATCHUP_WINDOW,
     DEFAULT_OVERLAP,
     OVERLAP_POLICIES,
@@ -38,7 +27,7 @@ from worker.schedule_spec import (
     parse_duration,
     parse_overlap,
 )
-from worker.schedules import FlowSchedule, check_names, parse_schedule_cron, rfc3339
+from worker.service.schedules import FlowSchedule, check_names, parse_schedule_cron, rfc3339
 
 schedule_app = typer.Typer(
     name="schedule",
@@ -78,7 +67,7 @@ def create(
     catchup_window: Annotated[
         str, typer.Option("--catchup-window", help=CATCHUP_HELP)
     ] = format_duration(DEFAULT_CATCHUP_WINDOW),
-    task_queue: TaskQueueOption = DEFAULT_TASK_QUEUE,
+    task_queue: TaskQueueOption = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -97,8 +86,7 @@ def create(
         window=catchup_window,
     )
     schedule = call(
-        lambda fdl: schedules.create_schedule(
-            fdl.temporal,
+        lambda fdl: fdl.create_schedule(
             flow,
             name,
             cron=cron,
@@ -107,7 +95,6 @@ def create(
             description=description or "",
             overlap=overlap,
             catchup_window=values["window"],
-            task_queue=task_queue,
         ),
         task_queue=task_queue,
         debug=debug,
@@ -143,8 +130,7 @@ def update(
         window=catchup_window,
     )
     schedule = call(
-        lambda fdl: schedules.update_schedule(
-            fdl.temporal,
+        lambda fdl: fdl.update_schedule(
             flow,
             name,
             cron=cron,
@@ -154,7 +140,6 @@ def update(
             overlap=overlap,
             catchup_window=values.get("window"),
         ),
-        task_queue="",
         debug=debug,
     )
     _show(schedule, as_json, f"schedule {name} of flow {flow} updated")
@@ -167,8 +152,7 @@ def describe(
     """Show a schedule: cron, payload, state, policies, next fire times, recent runs."""
     _checked(debug, flow=flow, name=name)
     schedule = call(
-        lambda fdl: schedules.describe_schedule(fdl.temporal, flow, name),
-        task_queue="",
+        lambda fdl: fdl.describe_schedule(flow, name),
         debug=debug,
     )
     _show(schedule, as_json, None)
@@ -179,9 +163,7 @@ def list_command(
     flow: FlowArgument, as_json: JsonOption = False, debug: DebugOption = False
 ) -> None:
     """List the schedules of a flow."""
-    found = call(
-        lambda fdl: schedules.list_schedules(fdl.temporal, flow), task_queue="", debug=debug
-    )
+    found = call(lambda fdl: fdl.list_schedules(flow), debug=debug)
     if as_json:
         print_json([s.to_json() for s in found])
         return
@@ -203,9 +185,7 @@ def list_command(
 def delete(flow: FlowArgument, name: NameArgument, debug: DebugOption = False) -> None:
     """Delete a schedule; executions it started keep running."""
     _checked(debug, flow=flow, name=name)
-    call(
-        lambda fdl: schedules.delete_schedule(fdl.temporal, flow, name), task_queue="", debug=debug
-    )
+    call(lambda fdl: fdl.delete_schedule(flow, name), debug=debug)
     console.print(f"schedule {name} of flow {flow} deleted", markup=False)
 
 
@@ -224,8 +204,7 @@ def resume(flow: FlowArgument, name: NameArgument, debug: DebugOption = False) -
 def _set_enabled(flow: str, name: str, enabled: bool, debug: bool) -> None:
     _checked(debug, flow=flow, name=name)
     call(
-        lambda fdl: schedules.set_enabled(fdl.temporal, flow, name, enabled),
-        task_queue="",
+        lambda fdl: fdl.set_schedule_enabled(flow, name, enabled),
         debug=debug,
     )
     state = "resumed" if enabled else "paused"
@@ -236,9 +215,7 @@ def _set_enabled(flow: str, name: str, enabled: bool, debug: bool) -> None:
 def trigger(flow: FlowArgument, name: NameArgument, debug: DebugOption = False) -> None:
     """Fire the schedule once now (also when paused), with its payload."""
     _checked(debug, flow=flow, name=name)
-    call(
-        lambda fdl: schedules.trigger_schedule(fdl.temporal, flow, name), task_queue="", debug=debug
-    )
+    call(lambda fdl: fdl.trigger_schedule(flow, name), debug=debug)
     console.print(f"schedule {name} of flow {flow} triggered", markup=False)
 
 
@@ -264,8 +241,7 @@ def backfill(
     except UserError as exc:
         fail(exc, debug)
     call(
-        lambda fdl: schedules.backfill_schedule(fdl.temporal, flow, name, first, last),
-        task_queue="",
+        lambda fdl: fdl.backfill_schedule(flow, name, first, last),
         debug=debug,
     )
     console.print(f"schedule {name} of flow {flow}: backfill {start} .. {end} requested")
@@ -304,8 +280,7 @@ def next_command(
     if cron is None:
         assert flow is not None and name is not None
         schedule, times = call(
-            lambda fdl: schedules.upcoming(fdl.temporal, flow, name, count, moment),
-            task_queue="",
+            lambda fdl: fdl.upcoming_fires(flow, name, count, moment),
             debug=debug,
         )
         text = schedule.cron

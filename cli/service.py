@@ -1,9 +1,10 @@
-"""What the service commands (``fdl flow``, ``fdl execution``) share: the connection to a
-persistent Temporal server, the common options, and printing results for people or scripts.
+"""What the service commands share: the connection to Temporal and printing results.
 
-Unlike ``fdl run``, these commands never start the embedded server: the registry and the
-executions live in a server that must outlive the command, so with nothing answering they
-say how to start one.
+``fdl flow``, ``fdl execution``, ``fdl schedule`` and ``fdl task`` run one service call over
+an :class:`~worker.service.client.FdlClient` connected the way every part of fdl connects
+(:mod:`worker.service.connection`). Unlike ``fdl run``, they never start the embedded server:
+the registry and the executions live in a server that must outlive the command, so with
+nothing answering they say how to start one.
 """
 
 from __future__ import annotations
@@ -12,53 +13,48 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-import typer
 from rich.console import Console
 from rich.table import Table
 
 from cli.common import UserError, fail
-from worker.api import ServiceError
-from worker.client import FdlClient, temporal_address, temporal_namespace
-from worker.devserver import port_open
+from worker.service.client import FdlClient
+from worker.service.connection import ServerUnreachable
+from worker.service.errors import ServiceError
 
 T = TypeVar("T")
-
-FlowArgument = Annotated[str, typer.Argument(help="The flow name.", show_default=False)]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
-TaskQueueOption = Annotated[
-    str,
-    typer.Option(
-        "--task-queue",
-        envvar="FDL_TASK_QUEUE",
-        help="Task queue of the workers that run the flow.",
-    ),
-]
 
 console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 1000)
 """Output for people. Piped into a file or another program there is no terminal width to
 fit, so tables keep their full cells instead of rich's 80 columns (cells cut with '…')."""
 
 
-def call(action: Callable[[FdlClient], Awaitable[T]], *, task_queue: str, debug: bool) -> T:
-    """Connect to TEMPORAL_ADDRESS and run ``action``; service errors exit 1 with one line."""
+def call(
+    action: Callable[[FdlClient], Awaitable[T]],
+    *,
+    task_queue: str | None = None,
+    debug: bool,
+    code: Callable[[ServiceError], int] | None = None,
+) -> T:
+    """Connect and run ``action``; service errors and an unreachable server exit with one line.
+
+    Args:
+        action: the service call.
+        task_queue: the task queue (default: ``FDL_TASK_QUEUE`` or ``fdl``).
+        debug: show tracebacks.
+        code: the exit code of a service error (default 1).
+    """
     try:
         return asyncio.run(_with_client(action, task_queue))
-    except (ServiceError, UserError, ValueError) as exc:
+    except ServiceError as exc:
+        fail(exc, debug, code(exc) if code else 1)
+    except (ServerUnreachable, UserError, ValueError) as exc:
         fail(exc, debug)
 
 
-async def _with_client(action: Callable[[FdlClient], Awaitable[T]], task_queue: str) -> T:
-    address = temporal_address()
-    host, _, port = address.rpartition(":")
-    if not port.isdigit() or not port_open(host or "127.0.0.1", int(port), timeout=2):
-        raise UserError(f"no Temporal server at {address}: start one with `fdl dev`")
-    try:
-        client = await FdlClient.connect(address, temporal_namespace(), task_queue=task_queue)
-    except RuntimeError as exc:
-        raise UserError(f"cannot connect to Temporal at {address}: {exc}") from None
+async def _with_client(action: Callable[[FdlClient], Awaitable[T]], task_queue: str | None) -> T:
+    client = await FdlClient.connect(task_queue=task_queue)
     return await action(client)
 
 

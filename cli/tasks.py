@@ -9,26 +9,19 @@ done and deletes its message), 2 usage.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
-from temporalio.client import Client
 
 from cli.common import UserError, fail, parse_json_object
-from cli.runtime import temporal_client
-from worker.callbacks import (
-    DEFAULT_WAIT_SECONDS,
-    InvalidArgument,
-    ReportResult,
-    TaskAlreadyCompleted,
-    TaskReportError,
-    report_task_failed,
-    report_task_succeeded,
-)
-from worker.tokens import MalformedToken, TaskToken
+from cli.options import DebugOption, JsonOption
+from cli.service import call
+from worker.contract.tokens import MalformedToken, TaskToken
+from worker.service.client import FdlClient
+from worker.service.errors import InvalidArgument, ServiceError, TaskAlreadyCompleted
+from worker.service.reports import DEFAULT_WAIT, ReportResult
 
 EXIT_ALREADY_COMPLETED = 4
 
@@ -41,8 +34,6 @@ WaitOption = Annotated[
         "--wait", help="Seconds to wait for the execution's decision before answering 'queued'."
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON result for scripts.")]
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
 
 task_app = typer.Typer(
     name="task",
@@ -62,7 +53,7 @@ def succeed(
     output: Annotated[
         str, typer.Option("--output", "-o", help="The task's output: a JSON object, or @file.")
     ] = "{}",
-    wait: WaitOption = DEFAULT_WAIT_SECONDS,
+    wait: WaitOption = DEFAULT_WAIT,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -72,7 +63,7 @@ def succeed(
         value = parse_json_object(output, "--output")
     except UserError as exc:
         fail(exc, debug)
-    _finish(lambda client: report_task_succeeded(client, token, value, wait=wait), as_json, debug)
+    _finish(lambda fdl: fdl.report_task_succeeded(token, value, wait=wait), as_json, debug)
 
 
 @task_app.command("fail")
@@ -82,15 +73,13 @@ def fail_task(
         str, typer.Option("--error", "-e", help="Error name (retry/catch match it), 1-128 chars.")
     ],
     cause: Annotated[str, typer.Option("--cause", "-c", help="Why, for people.")] = "",
-    wait: WaitOption = DEFAULT_WAIT_SECONDS,
+    wait: WaitOption = DEFAULT_WAIT,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
     """ReportTaskFailed: the waiting step fails with ERROR; its retry and catch apply."""
     _check_token(token, debug)
-    _finish(
-        lambda client: report_task_failed(client, token, error, cause, wait=wait), as_json, debug
-    )
+    _finish(lambda fdl: fdl.report_task_failed(token, error, cause, wait=wait), as_json, debug)
 
 
 def _check_token(token: str, debug: bool) -> None:
@@ -102,21 +91,14 @@ def _check_token(token: str, debug: bool) -> None:
 
 
 def _finish(
-    report: Callable[[Client], Awaitable[ReportResult]], as_json: bool, debug: bool
+    report: Callable[[FdlClient], Awaitable[ReportResult]], as_json: bool, debug: bool
 ) -> None:
-    async def send() -> ReportResult:
-        async with temporal_client(embedded_ok=False) as client:
-            return await report(client)
-
-    try:
-        result = asyncio.run(send())
-    except TaskReportError as exc:
+    def refused(exc: ServiceError) -> int:
         if as_json:
             print(json.dumps({"status": "refused", "error": exc.code, "message": exc.message}))
-        code = EXIT_ALREADY_COMPLETED if isinstance(exc, TaskAlreadyCompleted) else 1
-        fail(exc, debug, code)
-    except UserError as exc:
-        fail(exc, debug)
+        return EXIT_ALREADY_COMPLETED if isinstance(exc, TaskAlreadyCompleted) else 1
+
+    result = call(report, debug=debug, code=refused)
     if as_json:
         print(
             json.dumps(

@@ -17,7 +17,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from worker.devserver import DevServer
+from worker.local.devserver import DevServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

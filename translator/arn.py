@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from translator import ir
+from translator import ir, rules
 
 FC_FORM = "acs:fc:{region}:{account}:services/{service}[.{qualifier}]/functions/{function}"
 MNS_FORM = "acs:mns:{region}:{account}:/queues/{queue}/messages (or /topics/{topic}/messages)"
@@ -23,13 +23,9 @@ _MNS_RESOURCE = re.compile(r"/(queues|topics)/([^/]*)/messages")
 _FLOW_RESOURCE = re.compile(r"flow/([^/]*)")
 _ACTION = re.compile(r"([A-Za-z][A-Za-z0-9-]*):([A-Za-z][A-Za-z0-9]*)")
 
-_FC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
 _QUALIFIER = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _MNS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,255}")
-FLOW_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
-"""Flow, execution and schedule names (reference 12)."""
 
-_FC_NAME_RULE = "letters, digits, '_' and '-', starting with a letter or '_', at most 128"
 _MNS_NAME_RULE = "letters, digits and '-', starting with a letter, at most 256"
 
 
@@ -90,8 +86,8 @@ def _function(arn: str, region: str, account: str, resource: str) -> ir.Function
     if match is None:
         raise ArnError(f"'{arn}' is not an FC function ARN: expected {FC_FORM}")
     service, qualifier, function = match.groups()
-    _check_name(arn, "FC service", service, _FC_NAME, _FC_NAME_RULE)
-    _check_name(arn, "FC function", function, _FC_NAME, _FC_NAME_RULE)
+    _check_name(arn, "FC service", service, rules.NAME_PATTERN, rules.NAME_RULE)
+    _check_name(arn, "FC function", function, rules.NAME_PATTERN, rules.NAME_RULE)
     if qualifier is not None:
         _check_name(arn, "qualifier", qualifier, _QUALIFIER, "letters, digits, '_' and '-'")
     return ir.FunctionResource(
@@ -122,7 +118,7 @@ def _flow(arn: str, resource: str) -> ir.FlowResource:
     match = _FLOW_RESOURCE.fullmatch(resource)
     if match is None:
         raise ArnError(f"'{arn}' is not a flow ARN: expected {FLOW_FORM}")
-    _check_name(arn, "flow", match[1], FLOW_NAME, _FC_NAME_RULE)
+    _check_name(arn, "flow", match[1], rules.NAME_PATTERN, rules.NAME_RULE)
     return ir.FlowResource(arn=arn, flow=match[1])
 
 

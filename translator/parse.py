@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
-from translator import ir, model
+from translator import ir, model, rules
 from translator.arn import ArnError, parse_action, parse_resource_arn
 from translator.errors import ExpressionError
 from translator.expr import is_reference, parse_condition, parse_path, parse_source
@@ -22,9 +22,6 @@ from translator.model import InvalidNode, MappingNode, Node, ScalarNode, key_pat
 from translator.source import Fields, Reader, Reporter, alternatives, describe, quote
 
 ONE_YEAR = 365 * 86400
-MAX_WAIT = 2 * 86400
-MAX_BRANCHES = 100
-MAX_CONCURRENCY = 100
 
 STEP_TYPES = ("task", "pass", "wait", "choice", "parallel", "foreach", "succeed", "fail")
 PATTERNS: tuple[ir.Pattern, ...] = ("requestResponse", "sync", "waitForCallback")
@@ -352,7 +349,7 @@ class _Parser(Reader):
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.expected(node, path, "a number of seconds or a path such as $.delay")
             return None
-        seconds = self.number(node, path, at_least=0, at_most=MAX_WAIT)
+        seconds = self.number(node, path, at_least=0, at_most=rules.MAX_WAIT_SECONDS)
         return None if seconds is None else ir.Constant(value=seconds)
 
     def timestamp(self, node: Node, path: str) -> ir.Source | None:
@@ -397,8 +394,10 @@ class _Parser(Reader):
         if "branches" in found:
             node, path = found["branches"]
             items = self.sequence(node, path, non_empty=True)
-            if len(items) > MAX_BRANCHES:
-                self.report(node.span, path, f"at most {MAX_BRANCHES} branches, got {len(items)}")
+            if len(items) > rules.MAX_BRANCHES:
+                self.report(
+                    node.span, path, f"at most {rules.MAX_BRANCHES} branches, got {len(items)}"
+                )
             for i, item in enumerate(items):
                 branch = self.fields(item, key_path(path, i), "a branch", ("steps",), ("steps",))
                 if branch and "steps" in branch:
@@ -421,7 +420,9 @@ class _Parser(Reader):
             ),
             item=self.optional(iteration, "item", lambda n, p: self.string(n, p, non_empty=True)),
             index=self.optional(iteration, "index", lambda n, p: self.string(n, p, non_empty=True)),
-            max_concurrency=min(int(limit or MAX_CONCURRENCY), MAX_CONCURRENCY),
+            max_concurrency=min(
+                int(limit or rules.MAX_FOREACH_CONCURRENCY), rules.MAX_FOREACH_CONCURRENCY
+            ),
             steps=self.step_list(*found["steps"]) if "steps" in found else None,
         )
 

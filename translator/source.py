@@ -18,6 +18,7 @@ from typing import Any, TypeAlias
 
 import yaml
 
+from translator import rules
 from translator.errors import Problem, Span
 from translator.model import (
     InvalidNode,
@@ -34,8 +35,6 @@ _SCALAR_TAGS = {f"{_TAG}{name}" for name in ("str", "int", "float", "bool", "nul
 _REF_TAG = "!Ref"
 _REF_FORM = re.compile(r"([^/\s]+)/([^/\s]+)")
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
-MAX_NODES = 1_000_000
-"""Aliases can make a small document huge ("billion laughs"); beyond this it is rejected."""
 
 
 class Reporter:
@@ -125,7 +124,7 @@ def load(text: str, reporter: Reporter, *, resolve_refs: bool = False) -> Node |
     if root is None:
         return None
     builder = _Builder(reporter, resolve_refs)
-    if builder.size(root) > MAX_NODES:
+    if builder.size(root) > rules.MAX_DEFINITION_NODES:
         problem = "a YAML alias contains itself" if builder.cyclic else "too many values"
         reporter.add(_span(root.start_mark), "", f"invalid YAML: {problem} (check the aliases)")
         return None
@@ -149,7 +148,7 @@ class _Builder:
         if ident in self.sizes:
             if self.sizes[ident] < 0:
                 self.cyclic = True
-                return MAX_NODES + 1
+                return rules.MAX_DEFINITION_NODES + 1
             return self.sizes[ident]
         self.sizes[ident] = -1  # being counted: meeting it again means the alias is recursive
         total = 1
@@ -157,7 +156,7 @@ class _Builder:
             total += sum(self.size(item) for item in node.value)
         elif isinstance(node, yaml.MappingNode):
             total += sum(self.size(key) + self.size(value) for key, value in node.value)
-        self.sizes[ident] = min(total, MAX_NODES + 1)
+        self.sizes[ident] = min(total, rules.MAX_DEFINITION_NODES + 1)
         return self.sizes[ident]
 
     def node(self, node: Any, path: str) -> Node:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 
-from translator import ir, model
+from translator import ir, model, rules
 from translator.source import Reporter, alternatives, describe_value
 
 PATTERNS_BY_KIND: dict[str, tuple[ir.Pattern, ...]] = {
@@ -30,7 +30,7 @@ PARAMS_BY_KIND: dict[str, tuple[str, ...]] = {
 }
 """The ``serviceParams`` keys each resource accepts; ``action`` tasks pass any key through."""
 
-_INTEGER_PARAMS = {"Priority": (1, 16), "DelaySeconds": (0, 604800)}
+_INTEGER_PARAMS = {"Priority": rules.MNS_PRIORITY, "DelaySeconds": rules.MNS_DELAY_SECONDS}
 _CHOICE_PARAMS = {"InvocationType": ("Sync", "Async")}
 _LABELS = {
     "fc": "an FC function",

@@ -21,7 +21,8 @@ import time
 from mns.account import Account
 from mns.mns_exception import MNSExceptionBase, MNSServerException
 
-from worker.callbacks import TaskAlreadyCompleted, TaskReporter, TaskReportError
+from worker.service.errors import ServiceError, TaskAlreadyCompleted
+from worker.service.reports import TaskReporter
 
 
 def main() -> None:
@@ -54,7 +55,7 @@ def main() -> None:
             print(f"Report worker: {worker_name}, {result.status}", flush=True)
         except TaskAlreadyCompleted as exc:
             print(f"Task already completed ({exc.message})", flush=True)
-        except TaskReportError as exc:
+        except ServiceError as exc:
             print(exc, flush=True)  # a token no execution issued: drop the message
         queue.delete_message(message.receipt_handle)
         print(f"Deleted message: {message.message_id}", flush=True)

@@ -18,9 +18,9 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.worker import Worker
 
 from translator import ir
-from worker.api import FLOW_NAME_KEY, FlowRun, workflow_id
-from worker.app import build_worker
 from worker.config import ProjectConfig
+from worker.contract.run import FLOW_NAME_KEY, FlowRun, workflow_id
+from worker.process import build_worker
 
 HERE = Path(__file__).resolve().parent
 """Handler modules are imported relative to this directory (``handlers.<module>:<fn>``)."""

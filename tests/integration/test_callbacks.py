@@ -17,17 +17,12 @@ import pytest
 from helpers import HERE, running_worker, start
 from temporalio.client import Client, WorkflowFailureError
 
-from worker.callbacks import (
-    InvalidArgument,
-    InvalidTaskToken,
-    TaskAlreadyCompleted,
-    report_task_failed,
-    report_task_succeeded,
-)
 from worker.config import ProjectConfig
-from worker.history import execution_history
-from worker.mnsqueue import QueueStore
-from worker.tokens import TaskToken
+from worker.contract.tokens import TaskToken
+from worker.local.mnsqueue import QueueStore
+from worker.service.errors import InvalidArgument, InvalidTaskToken, TaskAlreadyCompleted
+from worker.service.history import execution_history
+from worker.service.reports import report_task_failed, report_task_succeeded
 
 WAITING_TASK = """
 version: v1
@@ -317,7 +312,7 @@ steps:
 async def test_the_mns_backend_sends_through_the_sdk_to_an_mns_endpoint(
     client: Client, task_queue: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from worker.mnsqueue import Credentials, serve_queue
+    from worker.local.mnsqueue import Credentials, serve_queue
 
     monkeypatch.setenv("TEST_MNS_SECRET", "s3cret")
     flow = """

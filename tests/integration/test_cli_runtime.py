@@ -21,7 +21,7 @@ import pytest
 from mns.account import Account
 from mns.queue import Message
 
-from worker.devserver import DevServer, free_port, port_open
+from worker.local.devserver import DevServer, free_port, port_open
 
 ROOT = Path(__file__).resolve().parents[2]
 FDL = str(Path(sys.executable).parent / "fdl")
@@ -92,9 +92,9 @@ def test_run_prints_the_error_and_cause_of_a_failed_flow(
     assert "Traceback" not in human.stderr
     assert scripted.returncode == 3
     assert json.loads(scripted.stdout) == {
-        "status": "Failed",
-        "error": "OrderRejected",
-        "cause": "no stock left",
+        "Status": "Failed",
+        "Error": "OrderRejected",
+        "Cause": "no stock left",
     }
 
 

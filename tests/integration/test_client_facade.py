@@ -11,7 +11,7 @@ import uuid
 from helpers import running_worker
 from temporalio.client import Client
 
-from worker.client import FdlClient
+from worker.service.client import FdlClient
 
 FLOW = """\
 version: v1

@@ -30,9 +30,14 @@ from temporalio.client import Client
 
 from translator import compile_text
 from translator.cron import next_fire_times, parse_cron
-from worker.devserver import DevServer
-from worker.registry import create_flow, delete_flow, new_version
-from worker.schedules import create_schedule, delete_schedule, describe_schedule, schedule_id
+from worker.local.devserver import DevServer
+from worker.service.flows import create_flow, delete_flow, new_version
+from worker.service.schedules import (
+    create_schedule,
+    delete_schedule,
+    describe_schedule,
+    schedule_id,
+)
 
 pytestmark = pytest.mark.integration
 

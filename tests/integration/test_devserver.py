@@ -9,11 +9,11 @@ import subprocess
 import sys
 import time
 
-from worker.devserver import free_port, port_open
+from worker.local.devserver import free_port, port_open
 
 STARTER = """
 import sys, time
-from worker.devserver import DevServer
+from worker.local.devserver import DevServer
 server = DevServer(port=int(sys.argv[1]), ui_port=None).start()
 print(server.process.pid, flush=True)
 time.sleep(600)

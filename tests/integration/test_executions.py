@@ -20,14 +20,14 @@ from temporalio.client import Client
 from typer.testing import CliRunner, Result
 
 from cli.app import app
-from worker.api import (
+from worker.local.devserver import DevServer
+from worker.service.client import FdlClient
+from worker.service.errors import (
     ExecutionAlreadyCompleted,
     ExecutionAlreadyExists,
     ExecutionNotExists,
     FlowNotExists,
 )
-from worker.client import FdlClient
-from worker.devserver import DevServer
 
 WAITING = """\
 version: v1
@@ -216,16 +216,16 @@ async def test_cli_flow_and_execution_commands(
 
     out = as_json(await fdl_cli("execution", "start", flow, "-n", "a", "-i", '{"seconds": 1}',
                                 "--json", *queue))  # fmt: skip
-    assert out["status"] == "Running"
+    assert out["Status"] == "Running"
     updated = as_json(await fdl_cli("flow", "update", flow, str(v2_file), "--json", *queue))
-    assert updated["changed"] and updated["version"] != out["version"]
+    assert updated["changed"] and updated["version"] != out["Version"]
     waited = await fdl_cli("execution", "start", flow, "-n", "b", "-i", '{"seconds": 0}',
                            "--wait", *queue)  # fmt: skip
     assert json.loads(waited.stdout) == {"answer": "v2", "seconds": 0}
 
     described = as_json(await fdl_cli("execution", "describe", flow, "a", "--wait", "30", "--json"))
-    assert described["output"] == {"answer": "v1", "seconds": 1}
-    assert described["version"] == out["version"]
+    assert described["Output"] == {"answer": "v1", "seconds": 1}
+    assert described["Version"] == out["Version"]
     human = await fdl_cli("execution", "describe", flow, "a")
     assert "status:" in human.stdout and "Succeeded" in human.stdout
 
@@ -235,16 +235,16 @@ async def test_cli_flow_and_execution_commands(
     await fdl_cli("execution", "start", flow, "-n", "c", "-i", '{"seconds": 600}', *queue)
     stopped = as_json(await fdl_cli("execution", "stop", flow, "c", "--error", "Halt",
                                     "--cause", "by hand", "--json"))  # fmt: skip
-    assert (stopped["status"], stopped["error"], stopped["cause"]) == ("Stopped", "Halt", "by hand")
+    assert (stopped["Status"], stopped["Error"], stopped["Cause"]) == ("Stopped", "Halt", "by hand")
 
     listed = as_json(await fdl_cli("execution", "list", flow, "--json"))
-    assert {e["name"]: e["status"] for e in listed} == {
+    assert {e["Name"]: e["Status"] for e in listed} == {
         "a": "Succeeded",
         "b": "Succeeded",
         "c": "Stopped",
     }
     only = as_json(await fdl_cli("execution", "list", flow, "--status", "Stopped", "--json"))
-    assert [e["name"] for e in only] == ["c"]
+    assert [e["Name"] for e in only] == ["c"]
     bad = await fdl_cli("execution", "list", flow, "--status", "Done")
     assert bad.exit_code == 1 and "unknown status 'Done'" in bad.stderr
 
@@ -254,8 +254,8 @@ async def test_cli_flow_and_execution_commands(
     table = await fdl_cli("flow", "list")
     assert flow in table.stdout
     detail = as_json(await fdl_cli("flow", "describe", flow, "--json"))
-    assert [v["version"] for v in detail["versions"]] == [out["version"], updated["version"]]
-    source = await fdl_cli("flow", "describe", flow, "--version", out["version"], "--source")
+    assert [v["version"] for v in detail["versions"]] == [out["Version"], updated["version"]]
+    source = await fdl_cli("flow", "describe", flow, "--version", out["Version"], "--source")
     assert source.stdout == WAITING.format(answer="v1")
 
     deleted = await fdl_cli("flow", "delete", flow)
@@ -278,10 +278,10 @@ async def test_cli_start_wait_exits_3_when_the_flow_fails(fdl: FdlClient, task_q
 async def test_cli_says_how_to_start_a_server(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from worker.devserver import free_port
+    from worker.local.devserver import free_port
 
     address = f"127.0.0.1:{free_port()}"
     monkeypatch.setenv("TEMPORAL_ADDRESS", address)
     result = await fdl_cli("flow", "list")
     assert result.exit_code == 1
-    assert f"no Temporal server at {address}: start one with `fdl dev`" in result.stderr
+    assert f"no Temporal server answers at {address}: start one with `fdl dev`" in result.stderr

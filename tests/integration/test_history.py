@@ -14,7 +14,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
 
-from worker.history import execution_history
+from worker.service.history import execution_history
 
 BASIC = {
     "demo/echo": {"handler": "handlers.basic:echo"},

@@ -15,8 +15,8 @@ from handlers import record
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from worker.api import FlowRun, workflow_id
-from worker.history import execution_history
+from worker.contract.run import FlowRun, workflow_id
+from worker.service.history import execution_history
 
 COUNT = {"demo/count": {"handler": "handlers.record:count"}}
 LOOP = """

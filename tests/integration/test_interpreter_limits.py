@@ -11,7 +11,7 @@ import pytest
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
-from worker.api import FlowRun, workflow_id
+from worker.contract.run import FlowRun, workflow_id
 
 ECHO = {"demo/echo": {"handler": "handlers.basic:echo"}}
 FLOW = """

@@ -6,7 +6,7 @@ import helpers
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
-from worker.app import WORKFLOWS, workflow_runner
+from worker.process import WORKFLOWS, workflow_runner
 
 FLOW = """
 version: v1

@@ -13,7 +13,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
-from worker.api import FLOW_NAME_KEY
+from worker.contract.run import FLOW_NAME_KEY
 
 BASIC = {
     "demo/echo": {"handler": "handlers.basic:echo"},

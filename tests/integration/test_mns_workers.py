@@ -20,9 +20,9 @@ from temporalio.client import Client, WorkflowHandle
 
 from translator.compile import compile_file
 from worker.config import ProjectConfig
-from worker.devserver import DevServer
-from worker.history import execution_history
-from worker.mnsqueue import QueueServer, QueueSettings, QueueStore, serve_queue
+from worker.local.devserver import DevServer
+from worker.local.mnsqueue import QueueServer, QueueSettings, QueueStore, serve_queue
+from worker.service.history import execution_history
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "mns-workers"

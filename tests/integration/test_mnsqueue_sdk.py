@@ -20,7 +20,7 @@ from mns.account import Account
 from mns.mns_exception import MNSServerException
 from mns.queue import Message, Queue, QueueMeta
 
-from worker.mnsqueue import Credentials, QueueServer, QueueStore, serve_queue
+from worker.local.mnsqueue import Credentials, QueueServer, QueueStore, serve_queue
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # SDK attribute getters
 

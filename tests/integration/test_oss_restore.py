@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from worker.devserver import DevServer
+from worker.local.devserver import DevServer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "oss-restore"
@@ -173,7 +173,7 @@ def test_seed_002_end_to_end_through_the_cli(
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    output = result["output"]
+    output = result["Output"]
     assert output["end"] is True and output["empty"] is True
     assert output["marker"] == f"logs/log-{STANDARD - 1:05d}"
     assert assert_every_object_restored_once(bucket) == 0
@@ -237,7 +237,7 @@ def test_a_second_worker_joins_and_killing_the_first_loses_nothing(
     while '"Running"' in done.stdout and time.monotonic() < deadline:
         done = fdl("execution", "describe", main, "restore-kill", "--wait", "60", "--json", env=env)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["status"] == "Succeeded", done.stdout
+    assert json.loads(done.stdout)["Status"] == "Succeeded", done.stdout
     repeats = assert_every_object_restored_once(bucket)
     after_kill = invocations(bucket)[killed_at:]
     assert after_kill and {pid for _, pid in after_kill} == {second.pid}

@@ -19,18 +19,12 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from translator import DefinitionError
-from worker import registry
-from worker.api import (
-    VERSION_MEMO,
-    FlowAlreadyExists,
-    FlowNotExists,
-    FlowRun,
-    definition_workflow_id,
-    workflow_id,
-)
-from worker.client import FdlClient
-from worker.devserver import DevServer
-from worker.registry_workflow import content_hash
+from worker.contract.registry import content_hash
+from worker.contract.run import VERSION_MEMO, FlowRun, definition_workflow_id, workflow_id
+from worker.local.devserver import DevServer
+from worker.service import flows as registry
+from worker.service.client import FdlClient
+from worker.service.errors import FlowAlreadyExists, FlowNotExists
 
 FLOW_V1 = """\
 version: v1

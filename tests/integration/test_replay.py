@@ -17,7 +17,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from worker.app import WORKFLOWS, workflow_runner
+from worker.process import WORKFLOWS, workflow_runner
 
 HISTORIES = Path(__file__).resolve().parents[1] / "fixtures" / "histories"
 FILES = sorted(HISTORIES.glob("*.json"))

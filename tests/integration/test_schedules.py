@@ -21,10 +21,11 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.worker import Worker
 
 from translator.compile import compile_file
-from worker.api import FLOW_NAME_KEY, VERSION_MEMO, FlowRun
-from worker.registry import create_flow, new_version, update_flow
-from worker.schedules import (
-    ScheduleNotExists,
+from worker.contract.run import FLOW_NAME_KEY, VERSION_MEMO, FlowRun
+from worker.contract.schedules import ScheduledRun
+from worker.service.errors import ScheduleNotExists
+from worker.service.flows import create_flow, new_version, update_flow
+from worker.service.schedules import (
     backfill_schedule,
     create_schedule,
     delete_schedule,
@@ -33,7 +34,6 @@ from worker.schedules import (
     set_enabled,
     trigger_schedule,
 )
-from worker.trigger import ScheduledRun
 
 pytestmark = pytest.mark.integration
 

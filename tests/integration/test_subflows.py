@@ -19,10 +19,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
-from worker.api import FLOW_NAME_KEY, workflow_id
-from worker.callbacks import report_task_succeeded
-from worker.executions import stop_execution
-from worker.registry import create_flow, new_version
+from worker.contract.run import FLOW_NAME_KEY, workflow_id
+from worker.service.executions import stop_execution
+from worker.service.flows import create_flow, new_version
+from worker.service.reports import report_task_succeeded
 
 BASIC = {
     "demo/echo": {"handler": "handlers.basic:echo"},

@@ -21,7 +21,7 @@ from translator.cron import (
     next_fire_times,
     parse_cron,
 )
-from worker.schedule_spec import to_ranges, to_schedule_spec
+from worker.service.schedule_spec import to_ranges, to_schedule_spec
 
 # The baseline every valid case is written against: "0 0 0 * * *" (daily at midnight).
 MIDNIGHT = CronCalendar(

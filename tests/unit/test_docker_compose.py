@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from worker.api import DEFAULT_TASK_QUEUE, FLOW_NAME_KEY
-from worker.devserver import SEARCH_ATTRIBUTE
+from worker.contract.run import DEFAULT_TASK_QUEUE, FLOW_NAME_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -65,8 +64,8 @@ def test_worker_points_at_the_temporal_service(compose: dict[str, Any]) -> None:
 
 def test_search_attribute_matches_the_code(compose: dict[str, Any]) -> None:
     setup = " ".join(compose["services"]["temporal-setup"]["command"])
-    assert f"--name {SEARCH_ATTRIBUTE} --type Keyword" in setup
-    assert FLOW_NAME_KEY.name == SEARCH_ATTRIBUTE
+    assert f"--name {FLOW_NAME_KEY.name} --type Keyword" in setup
+    assert FLOW_NAME_KEY.name == FLOW_NAME_KEY.name
 
 
 def test_images_are_pinned(compose: dict[str, Any]) -> None:

@@ -6,8 +6,10 @@ import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-from worker.history import DETAIL_LIMIT, PAGE_EVENTS, HistoryRequest, Recorder, compact, timestamp
-from worker.steps.subflow import default_name
+from translator.rules import EVENT_DETAIL_LIMIT, HISTORY_PAGE_EVENTS
+from worker.contract.history import HistoryRequest, compact, timestamp
+from worker.workflow.recorder import Recorder
+from worker.workflow.steps.subflow import default_name
 
 START = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -44,10 +46,10 @@ def test_details_are_snapshots_not_references() -> None:
 
 
 def test_a_huge_detail_is_cut_and_says_so() -> None:
-    text = compact({"blob": "x" * (DETAIL_LIMIT * 2)})
-    assert len(text) < DETAIL_LIMIT
+    text = compact({"blob": "x" * (EVENT_DETAIL_LIMIT * 2)})
+    assert len(text) < EVENT_DETAIL_LIMIT
     notice = json.loads(text)
-    assert notice["truncated"] is True and notice["size"] > DETAIL_LIMIT * 2
+    assert notice["truncated"] is True and notice["size"] > EVENT_DETAIL_LIMIT * 2
 
 
 def test_past_the_budget_events_keep_their_type_but_not_their_detail() -> None:
@@ -63,12 +65,14 @@ def test_past_the_budget_events_keep_their_type_but_not_their_detail() -> None:
 
 def test_pages_follow_the_requested_id_and_the_limit() -> None:
     recorder = Recorder(clock)
-    for number in range(PAGE_EVENTS + 5):
+    for number in range(HISTORY_PAGE_EVENTS + 5):
         recorder.step_entered(f"s{number}", {})
     first = recorder.page(HistoryRequest())
-    assert len(first.events) == PAGE_EVENTS and first.last_id == PAGE_EVENTS + 5
-    rest = recorder.page(HistoryRequest(after=PAGE_EVENTS))
-    assert [event.id for event in rest.events] == list(range(PAGE_EVENTS + 1, PAGE_EVENTS + 6))
+    assert len(first.events) == HISTORY_PAGE_EVENTS and first.last_id == HISTORY_PAGE_EVENTS + 5
+    rest = recorder.page(HistoryRequest(after=HISTORY_PAGE_EVENTS))
+    assert [event.id for event in rest.events] == list(
+        range(HISTORY_PAGE_EVENTS + 1, HISTORY_PAGE_EVENTS + 6)
+    )
     assert recorder.page(HistoryRequest(after=3, limit=2)).events[0].id == 4
 
 

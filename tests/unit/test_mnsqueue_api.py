@@ -15,10 +15,10 @@ import pytest
 from mns.auth import Credentials as SdkCredentials
 from mns.mns_client import MNSClient
 
-from worker.mnsqueue import Credentials, QueueStore
-from worker.mnsqueue.api import MnsApi, Request, Response
-from worker.mnsqueue.auth import verify
-from worker.mnsqueue.errors import (
+from worker.local.mnsqueue import Credentials, QueueStore
+from worker.local.mnsqueue.api import MnsApi, Request, Response
+from worker.local.mnsqueue.auth import verify
+from worker.local.mnsqueue.errors import (
     InvalidAccessKeyId,
     InvalidAuthorizationHeader,
     MissingAuthorizationHeader,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.mnsqueue import (
+from worker.local.mnsqueue import (
     NewMessage,
     QueueAlreadyExist,
     QueueNotExist,
@@ -23,8 +23,8 @@ from worker.mnsqueue import (
     QueueStore,
     ReceiptHandleError,
 )
-from worker.mnsqueue import store as store_module
-from worker.mnsqueue.errors import InvalidArgument, InvalidQueueName
+from worker.local.mnsqueue import store as store_module
+from worker.local.mnsqueue.errors import InvalidArgument, InvalidQueueName
 
 
 class FakeClock:

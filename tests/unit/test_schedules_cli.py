@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli import schedules as schedules_cli
-from worker.devserver import free_port
+from worker.local.devserver import free_port
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_a_valid_create_gets_as_far_as_connecting(app: typer.Typer) -> None:
     """The control: the same command with valid options fails only for want of a server."""
     code, _, err = run(app, "create", "orders", "nightly", "--cron", "0 30 4 ? * MON-FRI")
     assert code == 1
-    assert err.startswith("error: no Temporal server at 127.0.0.1:")
+    assert err.startswith("error: no Temporal server answers at 127.0.0.1:")
 
 
 def test_bad_schedule_name_is_refused(app: typer.Typer) -> None:
@@ -119,7 +119,7 @@ def test_a_schedule_name_too_long_for_its_execution_names_is_refused(app: typer.
     assert code == 1
     assert "at most 117 characters" in err
     code, _, err = run(app, "create", "orders", "s" * 117, "--cron", "0 0 * * * *")
-    assert err.startswith("error: no Temporal server at 127.0.0.1:")
+    assert err.startswith("error: no Temporal server answers at 127.0.0.1:")
 
 
 def test_next_previews_in_the_zone_across_a_daylight_saving_change(app: typer.Typer) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from worker import data, errors
+from translator import rules
+from worker.workflow import data, errors
 
 
 def test_data_under_the_limit_passes() -> None:
@@ -32,11 +33,11 @@ def test_a_limit_of_zero_turns_the_check_off() -> None:
 
 
 def test_the_default_is_32_kib() -> None:
-    assert data.DEFAULT_STEP_DATA_LIMIT == 32768
+    assert rules.STEP_DATA_LIMIT == 32768
 
 
 def test_clients_take_the_limit_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from worker.runs import step_data_limit
+    from worker.service.runs import step_data_limit
 
     monkeypatch.delenv("FDL_STEP_DATA_LIMIT", raising=False)
     assert step_data_limit() == 32768

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from worker.activities import json_result
+from worker.activities.bindings import FCContext, FunctionMeta, Functions, ServiceMeta, http_result
+from worker.activities.functions import json_result
 from worker.config import ProjectConfig
-from worker.functions import FCContext, FunctionMeta, Functions, ServiceMeta, http_result
 
 CONTEXT = FCContext(
     request_id="r-1",

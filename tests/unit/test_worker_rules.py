@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from translator import ir
-from worker import data, errors
-from worker.steps.simple import duration_seconds, parse_timestamp
-from worker.steps.task import backoff, retry_delay
+from worker.workflow import data, errors
+from worker.workflow.steps.simple import duration_seconds, parse_timestamp
+from worker.workflow.steps.task import backoff, retry_delay
 
 
 def test_merge_is_shallow_and_later_wins() -> None:

@@ -1,0 +1,212 @@
+"""The ``fdl.send_message`` activity: a task's message to an MNS queue or topic.
+
+Two backends, chosen by the ``queues:`` section of ``fdl.yaml``:
+
+- ``local`` (default): the SQLite queue file of :mod:`worker.mnsqueue` (``.fdl/queue.db``), the
+  same file ``fdl queue serve`` and ``fdl dev`` serve over the MNS HTTP API, so worker programs
+  using ``aliyun-mns-sdk`` on this machine receive the messages. A topic message is copied to
+  the queues listed for it under ``queues.topics`` (or to the queue named like the topic).
+- ``mns``: Alibaba MNS, or any server speaking its API, through ``aliyun-mns-sdk``.
+
+Each send runs once per attempt (FDL retry decides about retries); failures are non-retryable
+``ApplicationError``s named ``MNS.<ErrorCode>`` (for example ``MNS.QueueNotExist``), or
+``MNS.NetworkError`` when the endpoint cannot be reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from worker.config import ConfigError, ProjectConfig, QueuesConfig, resolve_secret
+from worker.local.mnsqueue import MnsError, QueueStore
+
+SEND_MESSAGE = "fdl.send_message"
+"""Activity name of one message send."""
+DEFAULT_PRIORITY = 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendMessage:
+    """Input of ``fdl.send_message``.
+
+    Attributes:
+        target: ``queue`` or ``topic``.
+        name: the queue or topic name from the ARN.
+        body: the message body (``serviceParams.MessageBody`` as text).
+        priority: queue messages: 1 (most urgent) to 16.
+        delay_seconds: queue messages: seconds before it can be received.
+        tag: topic messages: ``MessageTag``.
+        step_path: the step path, for messages.
+    """
+
+    kind: Literal["send_message"] = "send_message"
+    target: Literal["queue", "topic"]
+    name: str
+    body: str
+    priority: int | None = None
+    delay_seconds: int | None = None
+    tag: str | None = None
+    step_path: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSent:
+    """Result of ``fdl.send_message``: the task's ``$local`` for ``requestResponse``.
+
+    Attributes:
+        message_id: ``MessageId`` (the first copy's for a local topic).
+        body_md5: ``MessageBodyMD5``.
+        request_id: ``RequestId``.
+    """
+
+    kind: Literal["message_sent"] = "message_sent"
+    message_id: str
+    body_md5: str
+    request_id: str
+
+    def as_local(self) -> dict[str, Any]:
+        """The MNS response fields, as a task's ``$local``."""
+        return {
+            "MessageId": self.message_id,
+            "MessageBodyMD5": self.body_md5,
+            "RequestId": self.request_id,
+        }
+
+
+class QueueBackend(Protocol):
+    """Where messages go; every method blocks (activities call them in a thread)."""
+
+    def send(self, message: SendMessage) -> MessageSent: ...
+
+    def close(self) -> None: ...
+
+
+class LocalBackend:
+    """Messages into the local SQLite queue file."""
+
+    def __init__(self, config: ProjectConfig) -> None:
+        self._store = QueueStore(config.queue_db)
+        self._topics = config.queues.topics
+
+    def send(self, message: SendMessage) -> MessageSent:
+        queues = [message.name]
+        if message.target == "topic":
+            queues = self._topics.get(message.name) or [message.name]
+        try:
+            results = [
+                self._store.send(
+                    queue, message.body, message.priority or DEFAULT_PRIORITY, message.delay_seconds
+                )
+                for queue in queues
+            ]
+        except MnsError as exc:
+            raise _failure(exc.code, exc.message, message) from None
+        first = results[0]
+        return MessageSent(
+            message_id=first.message_id, body_md5=first.body_md5, request_id=_request_id()
+        )
+
+    def close(self) -> None:
+        self._store.close()
+
+
+class MnsBackend:
+    """Messages to Alibaba MNS (or a server speaking its API) through ``aliyun-mns-sdk``."""
+
+    def __init__(self, config: QueuesConfig) -> None:
+        try:
+            from mns.account import Account  # type: ignore[import-untyped]
+        except ImportError:
+            raise ConfigError(
+                "queues: backend mns needs Alibaba's MNS SDK: pip install 'fdl-temporal[mns]'"
+            ) from None
+
+        assert config.endpoint and config.access_key_id and config.access_key_secret
+        self._account = Account(
+            config.endpoint,
+            resolve_secret(config.access_key_id, "access_key_id"),
+            resolve_secret(config.access_key_secret, "access_key_secret"),
+        )
+
+    def send(self, message: SendMessage) -> MessageSent:
+        from mns.mns_exception import (  # type: ignore[import-untyped]
+            MNSClientNetworkException,
+            MNSExceptionBase,
+            MNSServerException,
+        )
+
+        try:
+            if message.target == "topic":
+                return self._publish(message)
+            return self._enqueue(message)
+        except MNSServerException as exc:
+            raise _failure(exc.type, exc.message, message) from None
+        except MNSClientNetworkException as exc:
+            raise _failure("NetworkError", str(exc.message), message) from None
+        except MNSExceptionBase as exc:
+            raise _failure(exc.type or "ClientError", str(exc.message), message) from None
+
+    def _enqueue(self, message: SendMessage) -> MessageSent:
+        from mns.queue import Message  # type: ignore[import-untyped]
+
+        queue = self._account.get_queue(message.name)
+        queue.set_encoding(False)  # plain bodies, as the FDL worker samples expect
+        sent = queue.send_message(Message(message.body, message.delay_seconds, message.priority))
+        return MessageSent(
+            message_id=sent.message_id, body_md5=sent.message_body_md5, request_id=_request_id()
+        )
+
+    def _publish(self, message: SendMessage) -> MessageSent:
+        from mns.topic import TopicMessage  # type: ignore[import-untyped]
+
+        topic = self._account.get_topic(message.name)
+        sent = topic.publish_message(TopicMessage(message.body, message.tag or ""))
+        return MessageSent(
+            message_id=sent.message_id, body_md5=sent.message_body_md5, request_id=_request_id()
+        )
+
+    def close(self) -> None:
+        pass
+
+
+def backend_for(config: ProjectConfig) -> QueueBackend:
+    """The queue backend ``config`` selects."""
+    if config.queues.backend == "mns":
+        return MnsBackend(config.queues)
+    return LocalBackend(config)
+
+
+class MessagingActivities:
+    """The message-sending activity of one worker; the backend opens on first use."""
+
+    def __init__(self, config: ProjectConfig) -> None:
+        self._config = config
+        self._backend: QueueBackend | None = None
+
+    @activity.defn(name=SEND_MESSAGE)
+    async def send_message(self, message: SendMessage) -> MessageSent:
+        """Send one message to the configured backend."""
+        if self._backend is None:
+            self._backend = backend_for(self._config)
+        return await asyncio.to_thread(self._backend.send, message)
+
+    def close(self) -> None:
+        """Close the backend (the local queue file)."""
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+
+def _failure(code: str, text: str, message: SendMessage) -> ApplicationError:
+    where = f"{message.target} {message.name}"
+    return ApplicationError(f"{message.step_path}: sending to {where}: {text}", type=f"MNS.{code}")
+
+
+def _request_id() -> str:
+    return uuid.uuid4().hex[:24].upper()

@@ -1,0 +1,96 @@
+"""FDL execution history events: what the interpreter records and the ``fdl.history`` query.
+
+An event is what the original console's step panel shows: ``StepEntered`` with the step's
+input, ``TaskScheduled``, ``TaskStarted``, ``TaskSucceeded`` / ``TaskFailed`` /
+``TaskTimedOut``, ``StepFailed``, ``StepExited`` with its output, and the ``Execution*``
+events. The interpreter records them (:mod:`worker.workflow.recorder`); clients read them
+through the query (:mod:`worker.service.history`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from translator import rules
+
+HISTORY_QUERY = "fdl.history"
+"""Query answered by every running or replayed execution: a :class:`HistoryPage`."""
+
+PAGE_CHARACTERS = 1024 * 1024
+"""A query answer stops adding events past this many characters of details."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """One FDL history event.
+
+    Attributes:
+        id: 1, 2, ... in the order the interpreter recorded them.
+        type: the original's event type, e.g. ``StepEntered`` or ``TaskSucceeded``.
+        step: the step path (``fanOut[2]/notify``); empty for execution events.
+        time: workflow time, RFC 3339 UTC with milliseconds.
+        schedule_id: the event this one answers: the ``TaskScheduled`` of a task event,
+            the ``StepEntered`` of a ``StepFailed``/``StepExited``; 0 otherwise.
+        detail: the event detail as JSON text (an object), e.g. ``{"input": {...}}``.
+    """
+
+    kind: Literal["fdl_event"] = "fdl_event"
+    id: int
+    type: str
+    step: str = ""
+    time: str
+    schedule_id: int = 0
+    detail: str = "{}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as the original API names its fields, with the detail parsed."""
+        return {
+            "EventId": self.id,
+            "Type": self.type,
+            "StepName": self.step,
+            "Time": self.time,
+            "ScheduleEventId": self.schedule_id,
+            "EventDetail": json.loads(self.detail),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryRequest:
+    """Argument of the ``fdl.history`` query: events with an id above ``after``."""
+
+    kind: Literal["history_request"] = "history_request"
+    after: int = 0
+    limit: int = rules.HISTORY_PAGE_EVENTS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryPage:
+    """Answer of the ``fdl.history`` query.
+
+    Attributes:
+        events: the events after the requested id, in order.
+        last_id: how many events the run has recorded so far (the newest one's position).
+        omitted_details: whether the execution ran out of detail budget at some point.
+    """
+
+    kind: Literal["history_page"] = "history_page"
+    events: list[Event] = field(default_factory=list)
+    last_id: int = 0
+    omitted_details: bool = False
+
+
+def timestamp(moment: datetime) -> str:
+    """RFC 3339 UTC with milliseconds, as the original API writes times."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def compact(detail: dict[str, Any], limit: int = rules.EVENT_DETAIL_LIMIT) -> str:
+    """``detail`` as compact JSON text, replaced by a truncation notice beyond ``limit``."""
+    text = json.dumps(detail, ensure_ascii=False, separators=(",", ":"), default=str)
+    if len(text) <= limit:
+        return text
+    notice = {"truncated": True, "size": len(text), "preview": text[: limit // 2]}
+    return json.dumps(notice, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,115 @@
+"""How an execution ended, in FDL's words: the one mapping from Temporal's outcome.
+
+Temporal ends a workflow completed, failed, timed out, cancelled or terminated; FDL reports an
+execution ``Succeeded``, ``Failed``, ``TimedOut`` or ``Stopped`` with an error name and a
+cause. Every place that tells a user how an execution ended (describe, list, history,
+``fdl run``, the Python client, a ``sync`` subflow's parent) goes through :func:`from_failure`
+and :func:`from_stop`, so they all say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from temporalio.exceptions import (
+    ApplicationError,
+    CancelledError,
+    TerminatedError,
+    TimeoutError,
+)
+
+from translator import rules
+
+Status = Literal["Running", "Succeeded", "Failed", "TimedOut", "Stopped"]
+"""The original service's execution statuses."""
+
+TIMED_OUT_CAUSE = "the execution exceeded its timeoutSeconds"
+CANCELLED_CAUSE = "the execution was cancelled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopDetails:
+    """Details of the terminate request that stops an execution: its FDL error and cause.
+
+    ``fdl execution stop`` (StopExecution) terminates the workflow with these as the
+    request's details; :func:`from_stop` reads them back.
+    """
+
+    kind: Literal["stop"] = "stop"
+    error: str = ""
+    cause: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """How an execution ended (or that it has not).
+
+    Attributes:
+        status: ``Running``, ``Succeeded``, ``Failed``, ``TimedOut`` or ``Stopped``.
+        error: the FDL error name of an execution that did not succeed.
+        cause: the reason, for people.
+        output: the output of a succeeded execution.
+    """
+
+    status: Status
+    error: str = ""
+    cause: str = ""
+    output: dict[str, Any] | None = None
+
+    @property
+    def ended(self) -> bool:
+        """Whether the execution has ended."""
+        return self.status != "Running"
+
+    def to_json(self) -> dict[str, Any]:
+        """``Status`` and ``Output``, or ``Error`` and ``Cause`` (the original API's names)."""
+        if self.status == "Succeeded":
+            return {"Status": self.status, "Output": self.output}
+        if self.status == "Running":
+            return {"Status": self.status}
+        return {"Status": self.status, "Error": self.error, "Cause": self.cause}
+
+
+def succeeded(output: Any) -> Outcome:
+    """A succeeded execution with its output (anything but an object reads as ``{}``)."""
+    return Outcome(status="Succeeded", output=output if isinstance(output, dict) else {})
+
+
+def timed_out() -> Outcome:
+    """An execution that ran past its flow's ``timeoutSeconds``."""
+    return Outcome(status="TimedOut", error=rules.TIMEOUT, cause=TIMED_OUT_CAUSE)
+
+
+def from_stop(details: StopDetails | None, reason: str) -> Outcome:
+    """A terminated execution: stopped with the error and cause of its stop request.
+
+    A terminate without fdl's details (another tool, or Temporal itself) keeps its reason
+    as the cause and ``FnF.ExecutionStopped`` as the error.
+    """
+    details = details or StopDetails()
+    return Outcome(
+        status="Stopped",
+        error=details.error or rules.EXECUTION_STOPPED,
+        cause=details.cause or reason,
+    )
+
+
+def from_failure(failure: BaseException | None) -> Outcome:
+    """The outcome a Temporal workflow failure stands for (the ``cause`` of a
+    ``WorkflowFailureError`` or ``ChildWorkflowError``).
+
+    A terminated workflow's failure carries only the terminate reason; callers that can
+    read the close event use :func:`from_stop` with its details instead.
+    """
+    if isinstance(failure, ApplicationError):
+        return Outcome(
+            status="Failed", error=failure.type or rules.RUNTIME_ERROR, cause=failure.message
+        )
+    if isinstance(failure, TimeoutError):
+        return timed_out()
+    if isinstance(failure, TerminatedError):
+        return from_stop(None, failure.message)
+    if isinstance(failure, CancelledError):
+        return Outcome(status="Stopped", error=rules.EXECUTION_STOPPED, cause=CANCELLED_CAUSE)
+    return Outcome(status="Failed", error=rules.RUNTIME_ERROR, cause=str(failure or ""))

@@ -1,0 +1,3 @@
+"""Local infrastructure for one machine: the embedded Temporal dev server and the
+MNS-compatible message queue.
+"""

@@ -1,0 +1,104 @@
+"""The one way every client part of fdl reaches Temporal: address, namespace and task queue.
+
+Settings follow the ``temporal`` CLI and are read the same way by every command, the Python
+client and the HTTP API:
+
+- ``TEMPORAL_ADDRESS``: the frontend ``host:port``; unset, the embedded server's address,
+  ``127.0.0.1:<FDL_DEV_PORT>`` (7233 unless ``FDL_DEV_PORT`` moves it);
+- ``TEMPORAL_NAMESPACE``: the namespace (``default``);
+- ``FDL_TASK_QUEUE``: the task queue workers serve and executions are started on (``fdl``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from temporalio.client import Client
+
+from worker.contract.run import DEFAULT_TASK_QUEUE
+
+ADDRESS_ENV = "TEMPORAL_ADDRESS"
+NAMESPACE_ENV = "TEMPORAL_NAMESPACE"
+TASK_QUEUE_ENV = "FDL_TASK_QUEUE"
+DEV_PORT_ENV = "FDL_DEV_PORT"
+"""Frontend port of the embedded server (``fdl dev``, ``fdl run``), and so of the default
+address."""
+DEV_UI_PORT_ENV = "FDL_DEV_UI_PORT"
+"""Web UI port of the embedded server."""
+
+DEFAULT_DEV_PORT = 7233
+DEFAULT_DEV_UI_PORT = 8233
+DEFAULT_NAMESPACE = "default"
+
+
+class ServerUnreachable(Exception):
+    """No Temporal server answers at the address; the message says how to start or name one."""
+
+
+def env_port(name: str, default: int) -> int:
+    """A port number from the environment variable ``name``, else ``default``.
+
+    Raises:
+        ValueError: the variable is set but is not a port number.
+    """
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"{name}={value!r} is not a port number (1-65535)")
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a client connects.
+
+    Attributes:
+        address: ``host:port`` of the Temporal frontend.
+        namespace: the Temporal namespace.
+        explicit: the address came from ``TEMPORAL_ADDRESS`` (so nothing embedded is started).
+    """
+
+    address: str
+    namespace: str
+    explicit: bool
+
+
+def target(address: str | None = None, namespace: str | None = None) -> Target:
+    """The address and namespace to use: the arguments, else the environment, else defaults."""
+    named = address or os.environ.get(ADDRESS_ENV, "").strip()
+    return Target(
+        address=named or f"127.0.0.1:{env_port(DEV_PORT_ENV, DEFAULT_DEV_PORT)}",
+        namespace=namespace or os.environ.get(NAMESPACE_ENV, "").strip() or DEFAULT_NAMESPACE,
+        explicit=bool(named),
+    )
+
+
+def task_queue(name: str | None = None) -> str:
+    """The task queue: ``name``, else ``FDL_TASK_QUEUE``, else ``fdl``."""
+    return name or os.environ.get(TASK_QUEUE_ENV, "").strip() or DEFAULT_TASK_QUEUE
+
+
+async def connect(address: str | None = None, namespace: str | None = None) -> Client:
+    """A client connected to :func:`target`'s server.
+
+    Raises:
+        ServerUnreachable: nothing answers there (one line, with what to do).
+    """
+    where = target(address, namespace)
+    try:
+        return await Client.connect(where.address, namespace=where.namespace)
+    except RuntimeError as exc:
+        raise ServerUnreachable(unreachable_message(where.address, exc)) from None
+
+
+def unreachable_message(address: str, exc: BaseException | None = None) -> str:
+    """The one line every command prints when no server answers at ``address``."""
+    detail = ""
+    if exc is not None and "ConnectError" not in str(exc) and "transport" not in str(exc):
+        detail = f" ({exc})"
+    return (
+        f"no Temporal server answers at {address}{detail}: start one with `fdl dev`, "
+        f"or set {ADDRESS_ENV} to a running server"
+    )

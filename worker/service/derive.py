@@ -1,0 +1,193 @@
+"""FDL-style events derived from Temporal's own history, when no worker answers the query.
+
+Also the ``fdl.stop_details`` activity: the error and cause a stopped child execution was
+stopped with, which only the child's own history holds.
+
+Temporal's history holds what the interpreter asked the server to do: function invocations
+(activities, with the step path and the mapped input), child executions, durable timers,
+and the execution's start and end. That is enough for the task events of the original's
+history, not for the steps that run in workflow memory (``pass``, ``choice``, mappings):
+those only the interpreter knows, through the ``fdl.history`` query. Timers keep Temporal's
+names (``TimerStarted``, ``TimerFired``) with the wait step's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC
+from typing import Any
+
+from temporalio.api.common.v1 import Payload, Payloads
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.failure.v1 import Failure
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.converter import PayloadConverter
+
+from worker.contract.activities import INVOKE_FUNCTION
+from worker.contract.history import Event, compact, timestamp
+from worker.contract.run import PARENT_STEP_MEMO
+
+
+class _Builder:
+    def __init__(self, converter: PayloadConverter) -> None:
+        self.converter = converter
+        self.events: list[Event] = []
+        self.scheduled: dict[int, tuple[int, str]] = {}  # Temporal event id -> (FDL id, step)
+
+    def add(
+        self, kind: str, source: HistoryEvent, step: str, detail: dict[str, Any], answers: int = 0
+    ) -> int:
+        event_id = len(self.events) + 1
+        schedule_id, step_of = self.scheduled.get(answers, (0, step))
+        self.events.append(
+            Event(
+                id=event_id,
+                type=kind,
+                step=step or step_of,
+                time=timestamp(source.event_time.ToDatetime().replace(tzinfo=UTC)),
+                schedule_id=schedule_id,
+                detail=compact(detail),
+            )
+        )
+        return event_id
+
+    def value(self, payloads: Payloads | None) -> Any:
+        if payloads is None or not payloads.payloads:
+            return None
+        return self.one(payloads.payloads[0])
+
+    def one(self, payload: Payload) -> Any:
+        try:
+            return self.converter.from_payload(payload)
+        except Exception:  # an undecodable payload is shown as such, never fatal here
+            return "<undecodable payload>"
+
+
+def _failure(failure: Failure) -> dict[str, str]:
+    error = (
+        failure.application_failure_info.type
+        if failure.HasField("application_failure_info")
+        else ""
+    )
+    cause = failure.message
+    if failure.HasField("cause") and not error:
+        return _failure(failure.cause)
+    return {"error": error, "cause": cause}
+
+
+def derive(events: Sequence[HistoryEvent], converter: PayloadConverter) -> list[Event]:
+    """The FDL events Temporal's history shows, in order (see the module docstring)."""
+    out = _Builder(converter)
+    for event in events:
+        _one(out, event)
+    return out.events
+
+
+def _one(out: _Builder, event: HistoryEvent) -> None:
+    kind = event.event_type
+    if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+        run = out.value(event.workflow_execution_started_event_attributes.input)
+        flow_input = run.get("input") if isinstance(run, dict) else run
+        out.add("ExecutionStarted", event, "", {"input": flow_input})
+    elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        _activity_scheduled(out, event)
+    elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+        attrs = event.activity_task_completed_event_attributes
+        if attrs.scheduled_event_id in out.scheduled:
+            result = out.value(attrs.result)
+            value = result.get("value") if isinstance(result, dict) else result
+            out.add("TaskSucceeded", event, "", {"output": value}, attrs.scheduled_event_id)
+    elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+        attrs_f = event.activity_task_failed_event_attributes
+        if attrs_f.scheduled_event_id in out.scheduled:
+            detail = _failure(attrs_f.failure)
+            out.add("TaskFailed", event, "", detail, attrs_f.scheduled_event_id)
+    elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+        attrs_t = event.activity_task_timed_out_event_attributes
+        if attrs_t.scheduled_event_id in out.scheduled:
+            detail = {"error": "FnF.TaskTimeout", "cause": attrs_t.failure.message}
+            out.add("TaskTimedOut", event, "", detail, attrs_t.scheduled_event_id)
+    else:
+        _child_or_timer_or_end(out, event)
+
+
+def _activity_scheduled(out: _Builder, event: HistoryEvent) -> None:
+    attrs = event.activity_task_scheduled_event_attributes
+    if attrs.activity_type.name != INVOKE_FUNCTION:
+        return  # the registry lookup and other engine activities are not FDL tasks
+    call = out.value(attrs.input)
+    call = call if isinstance(call, dict) else {}
+    step = str(call.get("step_path", ""))
+    detail = {"resource": call.get("binding"), "input": call.get("input")}
+    fdl_id = out.add("TaskScheduled", event, step, detail)
+    out.scheduled[event.event_id] = (fdl_id, step)
+
+
+def _child_or_timer_or_end(out: _Builder, event: HistoryEvent) -> None:
+    kind = event.event_type
+    if kind == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+        attrs = event.start_child_workflow_execution_initiated_event_attributes
+        run = out.value(attrs.input)
+        run = run if isinstance(run, dict) else {}
+        step_payload = attrs.memo.fields.get(PARENT_STEP_MEMO)
+        step = str(out.one(step_payload)) if step_payload is not None else ""
+        detail = {
+            "flowName": attrs.workflow_type.name,
+            "name": run.get("execution_name"),
+            "input": run.get("input"),
+        }
+        fdl_id = out.add("TaskScheduled", event, step, detail)
+        out.scheduled[event.event_id] = (fdl_id, step)
+    elif kind == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED:
+        attrs_s = event.child_workflow_execution_started_event_attributes
+        detail = {"workflowId": attrs_s.workflow_execution.workflow_id}
+        out.add("TaskStarted", event, "", detail, attrs_s.initiated_event_id)
+    elif kind == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
+        attrs_c = event.child_workflow_execution_completed_event_attributes
+        detail = {"output": out.value(attrs_c.result)}
+        out.add("TaskSucceeded", event, "", detail, attrs_c.initiated_event_id)
+    elif kind == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED:
+        attrs_x = event.child_workflow_execution_failed_event_attributes
+        out.add("TaskFailed", event, "", _failure(attrs_x.failure), attrs_x.initiated_event_id)
+    elif kind == EventType.EVENT_TYPE_TIMER_STARTED:
+        attrs_t = event.timer_started_event_attributes
+        step = str(out.one(event.user_metadata.summary)) if event.HasField("user_metadata") else ""
+        seconds = attrs_t.start_to_fire_timeout.ToTimedelta().total_seconds()
+        fdl_id = out.add("TimerStarted", event, step, {"seconds": seconds})
+        out.scheduled[event.event_id] = (fdl_id, step)
+    elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
+        attrs_f = event.timer_fired_event_attributes
+        out.add("TimerFired", event, "", {}, attrs_f.started_event_id)
+    else:
+        closing = closing_event(event, out.converter)
+        if closing is not None:
+            out.add(closing[0], event, "", closing[1])
+
+
+def closing_event(
+    event: HistoryEvent, converter: PayloadConverter
+) -> tuple[str, dict[str, Any]] | None:
+    """The ``Execution*`` event type and detail of Temporal's closing event, else ``None``."""
+    kind = event.event_type
+    decode = _Builder(converter)
+    if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+        output = decode.value(event.workflow_execution_completed_event_attributes.result)
+        return "ExecutionSucceeded", {"output": output}
+    if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
+        return "ExecutionFailed", _failure(event.workflow_execution_failed_event_attributes.failure)
+    if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT:
+        return "ExecutionTimedOut", {"error": "FnF.Timeout", "cause": "the execution timed out"}
+    if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED:
+        details = decode.value(event.workflow_execution_canceled_event_attributes.details)
+        return "ExecutionStopped", _stopped(details, "the execution was cancelled")
+    if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
+        attrs = event.workflow_execution_terminated_event_attributes
+        return "ExecutionStopped", _stopped(decode.value(attrs.details), attrs.reason)
+    return None
+
+
+def _stopped(details: Any, reason: str) -> dict[str, Any]:
+    # A stop with an error and cause carries them as details ({"error": ..., "cause": ...}).
+    if isinstance(details, dict) and "error" in details:
+        return {"error": details.get("error", ""), "cause": details.get("cause", "")}
+    return {"error": "", "cause": reason}

@@ -1,0 +1,320 @@
+"""The flow registry, stored in Temporal alone: create, update, read, list and delete flows.
+
+Each registered flow is one ``fdl.FlowDefinition`` workflow (see
+:mod:`worker.contract.registry`). Writes are a start (create) or a signal (update), reads
+fold the workflow's own history, so none of them needs a worker, and every client of the
+cluster sees the same registry::
+
+    flow = await get_flow(client, "orders")            # current version
+    flow.version, flow.definition                      # content hash, IR JSON
+
+Workers resolve flows through the ``fdl.resolve_flow`` activity (:func:`resolve_flow`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from translator.rules import check_name
+from worker.contract.registry import (
+    HISTORY_LIMIT,
+    PUBLISH_SIGNAL,
+    DefinitionState,
+    FlowVersion,
+    content_hash,
+    fold,
+)
+from worker.contract.run import DEFAULT_TASK_QUEUE, DEFINITION_WORKFLOW, definition_workflow_id
+from worker.service.errors import FlowAlreadyExists, FlowNotExists
+
+LIST_QUERY = f"WorkflowType = '{DEFINITION_WORKFLOW}' AND ExecutionStatus = 'Running'"
+CLOSE_EVENTS = frozenset(
+    {
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionInfo:
+    """One version in a flow's list of versions."""
+
+    version: str
+    created: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegisteredFlow:
+    """A registered flow at one version (the current one unless asked otherwise).
+
+    Attributes:
+        name: the flow name.
+        version: the content hash of ``definition``.
+        definition: the compiled flow (IR JSON).
+        source: the FDL text it was compiled from.
+        description: the flow's description.
+        created: when the flow was created (RFC 3339 UTC).
+        modified: when its current version was written.
+        current: whether ``version`` is the current version.
+        versions: every version, oldest first (a republished one appears again).
+    """
+
+    name: str
+    version: str
+    definition: dict[str, Any]
+    source: str
+    description: str
+    created: str
+    modified: str
+    current: bool
+    versions: tuple[VersionInfo, ...]
+
+    def summary(self) -> dict[str, Any]:
+        """The fields people and scripts list (no definition, no source)."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "description": self.description,
+            "created": self.created,
+            "modified": self.modified,
+            "versions": len(self.versions),
+        }
+
+
+def now() -> str:
+    """The current time as the original API writes it: RFC 3339 UTC with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_version(definition: dict[str, Any], source: str, description: str = "") -> FlowVersion:
+    """A version record of ``definition`` (IR JSON), named by its content hash."""
+    return FlowVersion(
+        version=content_hash(definition),
+        definition=definition,
+        source=source,
+        description=description,
+        created=now(),
+    )
+
+
+async def create_flow(
+    client: Client,
+    name: str,
+    version: FlowVersion,
+    *,
+    task_queue: str = DEFAULT_TASK_QUEUE,
+    history_limit: int = HISTORY_LIMIT,
+) -> RegisteredFlow:
+    """Register a new flow with its first version.
+
+    Args:
+        client: a connected client.
+        name: the flow name.
+        version: the first version (see :func:`new_version`).
+        task_queue: where workers run the definition workflow (the interpreter's queue).
+        history_limit: events after which the definition workflow continues as new.
+
+    Raises:
+        FlowAlreadyExists: a flow of this name is registered.
+        ValueError: the name is not legal.
+    """
+    check_name("flow", name)
+    state = DefinitionState(
+        name=name,
+        created=version.created,
+        description=version.description,
+        versions=(version,),
+        history_limit=history_limit,
+    )
+    try:
+        await client.start_workflow(
+            DEFINITION_WORKFLOW,
+            state,
+            id=definition_workflow_id(name),
+            task_queue=task_queue,
+            # A running entry is the flow; a closed one is a deleted flow, free to create again.
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            static_summary=f"FDL flow definition **{name}**",
+        )
+    except WorkflowAlreadyStartedError:
+        raise FlowAlreadyExists(f"flow {name!r} already exists") from None
+    return registered(state)
+
+
+async def update_flow(
+    client: Client, name: str, version: FlowVersion
+) -> tuple[RegisteredFlow, bool]:
+    """Publish a new version of a registered flow.
+
+    Returns:
+        The flow after the update, and whether anything changed: a definition equal to the
+        current version (and no new description) is not stored again.
+
+    Raises:
+        FlowNotExists: no flow of this name is registered.
+    """
+    state = await read_state(client, name)
+    after = fold(state, version)
+    if after == state:
+        return registered(state), False
+    try:
+        await handle_of(client, name).signal(PUBLISH_SIGNAL, version)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise FlowNotExists(f"flow {name!r} does not exist") from None
+        raise
+    return registered(after), True
+
+
+async def get_flow(client: Client, name: str, version: str | None = None) -> RegisteredFlow:
+    """A registered flow at its current version, or at ``version`` (a content hash).
+
+    Raises:
+        FlowNotExists: no flow of this name is registered, or it has no such version.
+    """
+    return registered(await read_state(client, name), version)
+
+
+async def delete_flow(client: Client, name: str) -> None:
+    """Delete a flow: its registry entry ends (the workflow is terminated).
+
+    Running executions keep running the definition they started with; new executions of
+    the flow fail with ``FlowNotExists``. A flow of the same name may be created again.
+
+    Raises:
+        FlowNotExists: no flow of this name is registered.
+    """
+    check_name("flow", name)
+    try:
+        await handle_of(client, name).terminate(reason="flow deleted")
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise FlowNotExists(f"flow {name!r} does not exist") from None
+        raise
+
+
+async def list_flows(client: Client, *, limit: int | None = None) -> list[RegisteredFlow]:
+    """Every registered flow at its current version, sorted by name."""
+    names = await flow_names(client, limit)
+    found = await asyncio.gather(*(_get_or_none(client, name) for name in names))
+    return sorted((flow for flow in found if flow), key=lambda flow: flow.name)
+
+
+async def flow_names(client: Client, limit: int | None) -> list[str]:
+    """Names of registered flows, from visibility.
+
+    Some visibility stores cannot filter on both type and status; then every workflow is
+    listed and filtered here.
+    """
+    prefix = definition_workflow_id("")
+    try:
+        return [
+            wf.id.removeprefix(prefix)
+            async for wf in client.list_workflows(LIST_QUERY, limit=limit)
+        ]
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.INVALID_ARGUMENT:
+            raise
+    names = []
+    async for wf in client.list_workflows():
+        if wf.workflow_type == DEFINITION_WORKFLOW and wf.close_time is None:
+            names.append(wf.id.removeprefix(prefix))
+            if limit is not None and len(names) >= limit:
+                break
+    return names
+
+
+async def _get_or_none(client: Client, name: str) -> RegisteredFlow | None:
+    try:
+        return await get_flow(client, name)
+    except FlowNotExists:  # deleted between the listing and the read
+        return None
+
+
+async def read_state(client: Client, name: str) -> DefinitionState:
+    """Fold the history of a flow's current definition run into its entry.
+
+    Raises:
+        FlowNotExists: no entry, or the entry has ended (the flow was deleted).
+    """
+    check_name("flow", name)
+    handle = handle_of(client, name)
+    for _ in range(3):  # the run may continue as new while we read: read the new one
+        try:
+            events = [event async for event in handle.fetch_history_events()]
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise FlowNotExists(f"flow {name!r} does not exist") from None
+            raise
+        if (
+            events
+            and events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+        ):
+            continue
+        if not events or events[-1].event_type in CLOSE_EVENTS:
+            raise FlowNotExists(f"flow {name!r} does not exist")
+        return await _fold_events(client, events)
+    raise FlowNotExists(f"flow {name!r} could not be read: it keeps continuing as new")
+
+
+async def _fold_events(client: Client, events: Sequence[HistoryEvent]) -> DefinitionState:
+    converter = client.data_converter
+    started = events[0].workflow_execution_started_event_attributes
+    [state] = await converter.decode(started.input.payloads, [DefinitionState])
+    for event in events[1:]:
+        if event.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            continue
+        signaled = event.workflow_execution_signaled_event_attributes
+        if signaled.signal_name != PUBLISH_SIGNAL:
+            continue
+        try:
+            [published] = await converter.decode(signaled.input.payloads, [FlowVersion])
+        except Exception:  # the workflow drops undecodable signals too; so does the reader
+            continue
+        state = fold(state, published)
+    assert isinstance(state, DefinitionState)
+    return state
+
+
+def registered(state: DefinitionState, version: str | None = None) -> RegisteredFlow:
+    """The flow view of an entry at ``version`` (default: the current one)."""
+    current = state.versions[-1]
+    chosen = current
+    if version and version != current.version:
+        matches = [v for v in state.versions if v.version == version]
+        if not matches:
+            raise FlowNotExists(f"flow {state.name!r} has no version {version!r}")
+        chosen = matches[-1]
+    return RegisteredFlow(
+        name=state.name,
+        version=chosen.version,
+        definition=chosen.definition,
+        source=chosen.source,
+        description=state.description,
+        created=state.created,
+        modified=current.created,
+        current=chosen is current,
+        versions=tuple(VersionInfo(version=v.version, created=v.created) for v in state.versions),
+    )
+
+
+def handle_of(client: Client, name: str) -> WorkflowHandle[Any, Any]:
+    """The handle of a flow's registry entry (its latest run)."""
+    return client.get_workflow_handle(definition_workflow_id(name))

@@ -1,0 +1,176 @@
+"""An execution's FDL history, as the original's GetExecutionHistory returns it.
+
+:func:`execution_history` asks the execution's ``fdl.history`` query (the interpreter's own
+record of every step), adds the closing ``Execution*`` event from Temporal, and falls back to
+what Temporal's own history shows (:mod:`worker.service.derive`) when no worker answers in time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowHistoryEventFilterType,
+    WorkflowQueryFailedError,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from worker.contract.history import (
+    HISTORY_QUERY,
+    Event,
+    HistoryPage,
+    HistoryRequest,
+    compact,
+    timestamp,
+)
+from worker.contract.run import workflow_id
+from worker.service.derive import closing_event, derive
+from worker.service.errors import ExecutionNotExists
+from worker.service.outcome import status_of
+
+QUERY_TIMEOUT = 5.0
+"""Seconds :func:`execution_history` waits for a worker to answer before deriving events."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutionHistory:
+    """The FDL history of one execution, as :func:`execution_history` found it.
+
+    Attributes:
+        flow_name: the flow.
+        execution_name: the execution.
+        status: ``Running``, ``Succeeded``, ``Failed``, ``Stopped`` or ``TimedOut``.
+        recorded: ``True`` when the interpreter answered with its recorded events; ``False``
+            when no worker answered and the events were derived from Temporal's history
+            (task, child and timer events only).
+        omitted_details: some event details were dropped (the execution's detail budget).
+        events: the events in order.
+    """
+
+    flow_name: str
+    execution_name: str
+    status: str
+    recorded: bool
+    omitted_details: bool = False
+    events: list[Event]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON object for scripts (``fdl execution history --json``)."""
+        return {
+            "FlowName": self.flow_name,
+            "ExecutionName": self.execution_name,
+            "Status": self.status,
+            "Source": "interpreter" if self.recorded else "temporal-history",
+            "OmittedDetails": self.omitted_details,
+            "Events": [event.to_json() for event in self.events],
+        }
+
+
+async def execution_history(
+    client: Client, flow_name: str, execution_name: str, *, query_timeout: float = QUERY_TIMEOUT
+) -> ExecutionHistory:
+    """The FDL-style history of an execution (the original's GetExecutionHistory).
+
+    Args:
+        client: a connected Temporal client.
+        flow_name: the flow.
+        execution_name: the execution.
+        query_timeout: seconds to wait for a worker to answer the ``fdl.history`` query
+            before falling back to the events Temporal's own history shows.
+
+    Raises:
+        ExecutionNotExists: no execution of that name exists for the flow.
+    """
+    handle = client.get_workflow_handle(workflow_id(flow_name, execution_name))
+    try:
+        description = await handle.describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise ExecutionNotExists(
+                f"execution {execution_name!r} of flow {flow_name!r} does not exist"
+            ) from None
+        raise
+    status = status_of(description.status)
+    converter = client.data_converter.payload_converter
+    try:
+        page = await _recorded_runs(client, handle.id, description.run_id, query_timeout)
+    except (TimeoutError, RPCError, WorkflowQueryFailedError):
+        history = await handle.fetch_history()
+        events = derive(history.events, converter)
+        return ExecutionHistory(
+            flow_name=flow_name,
+            execution_name=execution_name,
+            status=status,
+            recorded=False,
+            events=events,
+        )
+    events = list(page.events)
+    if description.status not in (None, WorkflowExecutionStatus.RUNNING):
+        async for raw in handle.fetch_history_events(
+            event_filter_type=WorkflowHistoryEventFilterType.CLOSE_EVENT
+        ):
+            closing = closing_event(raw, converter)
+            if closing is not None:
+                moment = raw.event_time.ToDatetime().replace(tzinfo=UTC)
+                events.append(
+                    Event(
+                        id=events[-1].id + 1 if events else 1,
+                        type=closing[0],
+                        time=timestamp(moment),
+                        detail=compact(closing[1]),
+                    )
+                )
+    return ExecutionHistory(
+        flow_name=flow_name,
+        execution_name=execution_name,
+        status=status,
+        recorded=True,
+        omitted_details=page.omitted_details,
+        events=events,
+    )
+
+
+async def _recorded_runs(
+    client: Client, workflow_id: str, latest_run: str, timeout: float
+) -> HistoryPage:
+    """The recorded events of every run of an execution that continued as new, oldest first."""
+    runs = [latest_run]
+    while previous := await _continued_from(client, workflow_id, runs[-1]):
+        runs.append(previous)
+    events: list[Event] = []
+    omitted = False
+    for run in reversed(runs):
+        page = await _recorded(client.get_workflow_handle(workflow_id, run_id=run), timeout)
+        events.extend(page.events)
+        omitted = omitted or page.omitted_details
+    return HistoryPage(events=events, last_id=len(events), omitted_details=omitted)
+
+
+async def _continued_from(client: Client, workflow_id: str, run_id: str) -> str:
+    """The run that ``run_id`` continued as new from, or ``""`` for the first run."""
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+    async for event in handle.fetch_history_events():
+        return str(event.workflow_execution_started_event_attributes.continued_execution_run_id)
+    return ""
+
+
+async def _recorded(handle: WorkflowHandle[Any, Any], timeout: float) -> HistoryPage:
+    """All recorded events, page by page (one page is at most about a megabyte)."""
+    events: list[Event] = []
+    omitted = False
+    while True:
+        page: HistoryPage = await handle.query(
+            HISTORY_QUERY,
+            HistoryRequest(after=len(events)),
+            result_type=HistoryPage,
+            rpc_timeout=timedelta(seconds=timeout),
+        )
+        events.extend(page.events)
+        omitted = omitted or page.omitted_details
+        if not page.events or len(events) >= page.last_id:
+            return HistoryPage(events=events, last_id=len(events), omitted_details=omitted)

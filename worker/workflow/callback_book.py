@@ -1,0 +1,98 @@
+"""The interpreter's book of task tokens: which attempts wait for a report, and the decisions.
+
+:class:`CallbackBook` lives in the workflow. It keeps, for every token minted, its secret and
+state, and decides each report: the right secret for an open attempt completes it (exactly
+once: the first report wins), a wrong secret or an unknown number is refused as forged, and a
+report for an attempt that already ended (reported, timed out, failed) or for a stale attempt
+is refused as ``TaskAlreadyCompleted``. Decisions are kept by report id for the query that
+tells a reporter what happened to its report.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from typing import Literal
+
+from worker.contract.tokens import (
+    INVALID_TOKEN,
+    TASK_ALREADY_COMPLETED,
+    MalformedToken,
+    ReportDecision,
+    TaskReport,
+    TaskToken,
+)
+
+
+@dataclass(slots=True)
+class OpenTask:
+    """One minted token in the workflow: its secret, its step, and how it ended."""
+
+    secret: str
+    step: str
+    state: Literal["waiting", "reported", "ended"] = "waiting"
+    ended_because: str = ""
+    report: TaskReport | None = None
+
+
+@dataclass(slots=True)
+class CallbackBook:
+    """The tokens of one execution and the decisions on reports (workflow state)."""
+
+    tasks: dict[int, OpenTask] = field(default_factory=dict)
+    decisions: dict[str, ReportDecision] = field(default_factory=dict)
+    minted: int = 0
+
+    def reserve(self) -> int:
+        """The number of the next token (taken before its secret is minted)."""
+        self.minted += 1
+        return self.minted
+
+    def open(self, number: int, secret: str, step: str) -> OpenTask:
+        """Record a freshly minted token; reports for it are accepted from now on."""
+        task = self.tasks[number] = OpenTask(secret=secret, step=step)
+        return task
+
+    def close(self, number: int, because: str) -> None:
+        """The attempt ended without a report (timeout, failure, cancellation)."""
+        task = self.tasks[number]
+        if task.state == "waiting":
+            task.state, task.ended_because = "ended", because
+
+    def receive(self, report: TaskReport, workflow_id: str, run_id: str) -> ReportDecision:
+        """Decide a report; an accepted one is stored on its task, which stops waiting."""
+        decision = self._decide(report, workflow_id, run_id)
+        self.decisions[report.report_id] = decision
+        return decision
+
+    def decision(self, report_id: str) -> ReportDecision:
+        """The decision on a report, or ``unseen``."""
+        return self.decisions.get(report_id) or ReportDecision(status="unseen")
+
+    def _decide(self, report: TaskReport, workflow_id: str, run_id: str) -> ReportDecision:
+        try:
+            token = TaskToken.decode(report.token)
+        except MalformedToken as exc:
+            return ReportDecision(status="rejected", error=INVALID_TOKEN, message=str(exc))
+        task = self.tasks.get(token.number)
+        if (
+            token.workflow_id != workflow_id
+            or token.run_id != run_id
+            or task is None
+            or not hmac.compare_digest(task.secret, token.secret)
+        ):
+            return ReportDecision(
+                status="rejected",
+                error=INVALID_TOKEN,
+                message="the task token was not issued by this execution (forged or altered)",
+            )
+        if task.state != "waiting":
+            why = "was already reported" if task.state == "reported" else task.ended_because
+            return ReportDecision(
+                status="rejected",
+                error=TASK_ALREADY_COMPLETED,
+                message=f"the task attempt of step {task.step} {why}",
+                step=task.step,
+            )
+        task.state, task.report = "reported", report
+        return ReportDecision(status="accepted", step=task.step)

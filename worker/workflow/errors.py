@@ -1,0 +1,70 @@
+"""FDL run-time errors: the names ``retry`` and ``catch`` match, and how they cross Temporal.
+
+Inside the interpreter an FDL error is a :class:`FlowError` (an error name and a cause). It
+crosses the activity boundary as an ``ApplicationError`` whose ``type`` is the FDL error name
+and whose message is the cause, and it fails the workflow the same way. Only user-visible
+FDL problems become :class:`FlowError`; bugs in the engine stay ordinary exceptions so Temporal
+retries the workflow task instead of failing executions with a misleading FDL error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+
+from translator import rules
+
+
+class FlowError(Exception):
+    """An FDL run-time error: what ``retry``/``catch`` match and what fails an execution.
+
+    Attributes:
+        error: the FDL error name, e.g. ``FnF.TaskTimeout`` or a function's exception class.
+        cause: the human-readable reason.
+    """
+
+    def __init__(self, error: str, cause: str, *, where: str = "") -> None:
+        super().__init__(f"{error}: {cause}" if error else cause)
+        self.error = error
+        self.cause = cause
+        self.where = where
+
+    def to_application_error(self) -> ApplicationError:
+        """The failure that ends the workflow: type = error name, message = cause.
+
+        A ``fail`` step may leave both empty; Temporal cannot show an empty failure, so the
+        type is then ``FnF.Fail`` and the message says which step failed the execution.
+        """
+        message = self.cause or f"{self.where or 'the flow'} failed without a cause"
+        return ApplicationError(message, type=self.error or rules.FAIL, non_retryable=True)
+
+
+class UncatchableError(FlowError):
+    """An FDL error that ends the execution: neither ``retry`` nor ``catch`` applies to it."""
+
+
+def runtime_error(cause: str) -> FlowError:
+    """A ``FnF.RuntimeError`` with the given cause."""
+    return FlowError(rules.RUNTIME_ERROR, cause)
+
+
+def matches(names: Iterable[str], error: str) -> bool:
+    """Whether a ``retry``/``catch`` error list matches ``error`` (exact names or ``FnF.ALL``)."""
+    return any(name in (error, rules.ALL) for name in names)
+
+
+def from_activity_error(exc: ActivityError, *, step_path: str) -> FlowError:
+    """Turn a failed activity into the FDL error the task step reports.
+
+    Args:
+        exc: the error ``workflow.execute_activity`` raised.
+        step_path: the task's step path, used in causes the engine writes itself.
+    """
+    cause = exc.cause
+    if isinstance(cause, ApplicationError):
+        return FlowError(cause.type or rules.FC_UNKNOWN, cause.message)
+    if isinstance(cause, TimeoutError):
+        kind = cause.type.name.lower().replace("_", "-") if cause.type else "activity"
+        return FlowError(rules.TASK_TIMEOUT, f"task {step_path} timed out ({kind} timeout)")
+    return FlowError(rules.FC_UNKNOWN, f"task {step_path} failed: {cause or exc}")

@@ -1,0 +1,171 @@
+"""The interpreter workflow: runs any compiled FDL flow as one Temporal workflow.
+
+It is a dynamic workflow, so the workflow type is whatever name the client starts it with:
+the flow name, which makes the Web UI list executions by flow. Its single input is a
+:class:`~worker.api.FlowRun` carrying the compiled definition (a snapshot taken at start, so
+editing a flow never changes running executions) and the execution input. A run without a
+definition (a schedule's, for example) resolves the flow's current registered version first,
+through the ``fdl.resolve_flow`` activity, and records that version in the memo.
+
+On success the workflow returns the FDL execution output (a JSON object). On an FDL error it
+fails with ``ApplicationError(cause, type=<FDL error name>, non_retryable=True)``. Any other
+exception is an engine bug and, as Temporal does by default, fails only the workflow task,
+which is retried after a fix is deployed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from temporalio import workflow
+from temporalio.common import RawValue
+from temporalio.exceptions import ApplicationError
+
+from translator import ir, rules
+from translator.expr import Scope
+from worker.contract.run import VERSION_MEMO, FlowRun, ResumePoint
+from worker.contract.tokens import REPORT_SIGNAL, REPORT_STATUS_QUERY, ReportDecision, TaskReport
+from worker.workflow import data, errors
+from worker.workflow.callback_book import CallbackBook
+from worker.workflow.data import JSONObject
+from worker.workflow.resolve import resolve_flow
+from worker.workflow.steps.runtime import ContinueAsNew, Runtime
+from worker.workflow.steps.sequence import run_steps
+
+
+@workflow.defn(dynamic=True)
+class FlowInterpreter:
+    """Runs the FDL flow of a :class:`~worker.api.FlowRun` (workflow type = flow name)."""
+
+    def __init__(self) -> None:
+        self.callbacks = CallbackBook()
+
+    @workflow.signal(name=REPORT_SIGNAL)
+    def report_task(self, report: TaskReport) -> None:
+        """A task report (``fdl task succeed/fail``): checked against the minted tokens."""
+        info = workflow.info()
+        decision = self.callbacks.receive(report, info.workflow_id, info.run_id)
+        if decision.status != "accepted":
+            workflow.logger.info("report %s refused: %s", report.report_id, decision.message)
+
+    @workflow.query(name=REPORT_STATUS_QUERY)
+    def report_status(self, report_id: str) -> ReportDecision:
+        """What became of the report with this id (``unseen`` if it never arrived)."""
+        return self.callbacks.decision(report_id)
+
+    @workflow.run
+    async def run(self, args: Sequence[RawValue]) -> dict[str, Any]:
+        """Run the execution and return its output.
+
+        Raises:
+            ApplicationError: the execution failed; ``type`` is the FDL error name (for
+                example ``FnF.TaskTimeout`` or a fail step's ``error``), the message its cause.
+        """
+        flow_run = decode_run(args)
+        try:
+            return await run_flow(flow_run, callbacks=self.callbacks)
+        except errors.FlowError as err:
+            workflow.logger.info("execution failed with %s: %s", err.error, err.cause)
+            raise err.to_application_error() from None
+
+
+def decode_run(args: Sequence[RawValue]) -> FlowRun:
+    """The :class:`FlowRun` argument of a start request.
+
+    Raises:
+        ApplicationError: ``FnF.RuntimeError`` when the start request carries anything else.
+    """
+    if len(args) != 1:
+        raise errors.runtime_error(
+            f"the workflow takes exactly one FlowRun argument, got {len(args)}"
+        ).to_application_error()
+    try:
+        return workflow.payload_converter().from_payload(args[0].payload, FlowRun)
+    except Exception as exc:  # a malformed start request, not an engine bug: fail the run
+        raise ApplicationError(
+            f"the workflow input is not a FlowRun: {exc}",
+            type=rules.RUNTIME_ERROR,
+            non_retryable=True,
+        ) from None
+
+
+async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> JSONObject:
+    """Run a flow: its input mappings, its steps, its output mappings (reference 3.1, 5.5).
+
+    Raises:
+        FlowError: the execution failed.
+    """
+    definition = flow_run.definition
+    if definition is None:
+        definition = await resolve_definition(flow_run.flow_name)
+    try:
+        flow = ir.Flow.from_json(definition)
+    except (ValueError, TypeError) as exc:
+        raise errors.runtime_error(f"the flow definition cannot be run: {exc}") from None
+    if not isinstance(flow_run.input, dict):
+        raise errors.runtime_error("the execution input must be a JSON object")
+    resume = flow_run.resume
+    rt = Runtime(
+        flow_name=flow_run.flow_name,
+        execution_name=flow_run.execution_name,
+        execution_input=flow_run.input,
+        list_runner=run_steps,
+        callbacks=callbacks,
+        step_data_limit=flow_run.step_data_limit,
+        history_budget=flow_run.history_budget,
+        first_event_id=resume.next_event_id if resume else 1,
+    )
+    context = rt.context()
+    flow_input = flow_run.input
+    if resume is not None:
+        flow_input = resume.flow_input
+    elif flow.input_mappings is not None:
+        scope = Scope(input=flow_input, local={}, context=context, dollar=flow_input)
+        flow_input = data.mapped(flow.input_mappings, scope, "flow: inputMappings")
+    try:
+        result = await run_steps(
+            rt, flow.steps, flow_input, "", resume=(resume.step, resume.local) if resume else None
+        )
+    except ContinueAsNew as point:
+        continue_as_new(flow_run, definition, rt, point, flow_input)
+    if flow.output_mappings is None:
+        return result.local
+    scope = Scope(input=flow_input, local=result.local, context=context, dollar=flow_input)
+    return data.mapped(flow.output_mappings, scope, "flow: outputMappings")
+
+
+def continue_as_new(
+    flow_run: FlowRun,
+    definition: dict[str, Any],
+    rt: Runtime,
+    point: ContinueAsNew,
+    flow_input: JSONObject,
+) -> NoReturn:
+    """End this run; a new run of the same execution picks up before ``point.step``.
+
+    The definition travels along (a new run never looks the flow up again), and so do the
+    FDL event counter and the number of runs so far.
+    """
+    runs = flow_run.resume.runs + 1 if flow_run.resume else 1
+    workflow.logger.info("continuing as new before step %s (run %d)", point.step, runs + 1)
+    resume = ResumePoint(
+        step=point.step,
+        local=point.local,
+        flow_input=flow_input,
+        next_event_id=rt.history.next_id,
+        runs=runs,
+    )
+    workflow.continue_as_new(dataclasses.replace(flow_run, definition=definition, resume=resume))
+
+
+async def resolve_definition(flow_name: str) -> dict[str, Any]:
+    """The current registered definition of ``flow_name``; its version goes to the memo.
+
+    Raises:
+        FlowError: ``FlowNotExists`` when no such flow is registered.
+    """
+    resolved = await resolve_flow(flow_name)
+    workflow.upsert_memo({VERSION_MEMO: resolved.version})
+    return resolved.definition

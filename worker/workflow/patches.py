@@ -1,0 +1,21 @@
+"""Every behaviour change of workflow code that running executions could notice, by patch id.
+
+Executions started by an earlier release replay the current code after an upgrade. A change
+that would make the code issue different commands for an old history goes behind
+``workflow.patched(<id>)``: the new path runs in new executions (and records a marker), the
+old path keeps running in executions recorded without that marker. The policy (README,
+"Upgrades and replay"):
+
+1. add the id here with the release that introduced it and what changed;
+2. keep the old path until no execution of the releases before it can still run;
+3. the replay corpus of every earlier release (``tests/fixtures/histories/<release>/``)
+   must still replay, and the corpus recorded with the new code shows the new path.
+"""
+
+from __future__ import annotations
+
+OWNED_CALLBACK_SUBMIT = "fdl-0.2-owned-callback-submit"
+"""0.2: the submit of a ``waitForCallback`` attempt (the message send, the function call, the
+child start) is cancelled and awaited when the attempt ends (a report won, it timed out, it
+failed), so no submit outlives its attempt and no late ``TaskSubmitted`` shifts event ids.
+Before, a submit still in flight kept running after its attempt ended."""
