@@ -11,8 +11,6 @@ tells a reporter what happened to its report.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
-from typing import Literal
 
 from worker.contract.tokens import (
     INVALID_TOKEN,
@@ -22,26 +20,16 @@ from worker.contract.tokens import (
     TaskReport,
     TaskToken,
 )
+from worker.workflow.records import OpenTask
 
 
-@dataclass(slots=True)
-class OpenTask:
-    """One minted token in the workflow: its secret, its step, and how it ended."""
-
-    secret: str
-    step: str
-    state: Literal["waiting", "reported", "ended"] = "waiting"
-    ended_because: str = ""
-    report: TaskReport | None = None
-
-
-@dataclass(slots=True)
 class CallbackBook:
     """The tokens of one execution and the decisions on reports (workflow state)."""
 
-    tasks: dict[int, OpenTask] = field(default_factory=dict)
-    decisions: dict[str, ReportDecision] = field(default_factory=dict)
-    minted: int = 0
+    def __init__(self) -> None:
+        self.tasks: dict[int, OpenTask] = {}
+        self.decisions: dict[str, ReportDecision] = {}
+        self.minted = 0
 
     def reserve(self) -> int:
         """The number of the next token (taken before its secret is minted)."""

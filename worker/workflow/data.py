@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import Any
 
 from translator import ir, rules
 from translator.expr import MissingPathError, Scope, evaluate_mappings, evaluate_source
 from worker.workflow import errors
-
-JSONObject: TypeAlias = dict[str, Any]
-"""A step's input, output or (usually) local."""
+from worker.workflow.records import JSONObject
 
 
 def merge(base: JSONObject, over: JSONObject) -> JSONObject:

@@ -29,7 +29,7 @@ from worker.contract.run import VERSION_MEMO, FlowRun, ResumePoint
 from worker.contract.tokens import REPORT_SIGNAL, REPORT_STATUS_QUERY, ReportDecision, TaskReport
 from worker.workflow import data, errors
 from worker.workflow.callback_book import CallbackBook
-from worker.workflow.data import JSONObject
+from worker.workflow.records import JSONObject
 from worker.workflow.resolve import resolve_flow
 from worker.workflow.steps.runtime import ContinueAsNew, Runtime
 from worker.workflow.steps.sequence import run_steps

@@ -9,7 +9,6 @@ the flow's ``timeoutSeconds`` becomes the Temporal execution timeout: the execut
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from translator.rules import STEP_DATA_LIMIT
 from worker.contract.activities import RESOLVE_FLOW, ResolvedFlow, ResolveFlow
 from worker.contract.run import FlowRun
 from worker.workflow import errors
+from worker.workflow.records import ResolvedStart
 
 RESOLVE_RETRY = RetryPolicy(maximum_attempts=5, non_retryable_error_types=["FlowNotExists"])
 """A registry read is retried a few times; a missing flow is final."""
@@ -44,14 +44,6 @@ async def resolve_flow(flow_name: str) -> ResolvedFlow:
     except ActivityError as exc:
         raise errors.from_activity_error(exc, step_path=f"resolve flow {flow_name}") from None
     return resolved
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedStart:
-    """What a workflow needs to start an execution of a resolved flow."""
-
-    run: FlowRun
-    execution_timeout: timedelta | None
 
 
 async def resolved_start(

@@ -11,7 +11,8 @@ from __future__ import annotations
 from translator import ir
 from translator.expr import evaluate_condition
 from worker.workflow import data
-from worker.workflow.steps.runtime import Outcome, Runtime, StepCall
+from worker.workflow.records import Outcome, StepCall
+from worker.workflow.steps.runtime import Runtime
 
 
 async def execute(rt: Runtime, step: ir.ChoiceStep, call: StepCall) -> Outcome:

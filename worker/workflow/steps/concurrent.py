@@ -16,7 +16,8 @@ from temporalio import workflow
 
 from translator import ir, rules
 from worker.workflow import data, errors
-from worker.workflow.steps.runtime import ListResult, Outcome, Runtime, StepCall
+from worker.workflow.records import ListResult, Outcome, StepCall
+from worker.workflow.steps.runtime import Runtime
 
 T = TypeVar("T")
 

@@ -19,9 +19,9 @@ from temporalio.exceptions import ActivityError
 from translator import ir, rules
 from worker.contract.activities import SEND_MESSAGE, MessageSent, SendMessage
 from worker.workflow import data, errors
-from worker.workflow.data import JSONObject
+from worker.workflow.records import JSONObject, StepCall
 from worker.workflow.steps import waiting
-from worker.workflow.steps.runtime import Runtime, StepCall
+from worker.workflow.steps.runtime import Runtime
 
 SEND_TIMEOUT = timedelta(seconds=60)
 """Start-to-close timeout of one message send."""

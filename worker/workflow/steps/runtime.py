@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import is_cancelled_exception
@@ -19,48 +17,10 @@ from translator import ir, rules
 from translator.rules import HISTORY_BUDGET
 from worker.workflow import data, errors, recorder
 from worker.workflow.callback_book import CallbackBook
-from worker.workflow.data import JSONObject
+from worker.workflow.records import JSONObject, ListResult
 
 DETAILS_LIMIT = 20
 """At most this many running step paths are listed in the workflow's current details."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StepCall:
-    """One entry into a step: where it is, what it received and the ``$context`` it sees.
-
-    ``parent_input`` and ``parent_local`` let a waiting task map its input again with each
-    attempt's task token (``$context.task.token`` changes per attempt).
-    """
-
-    path: str
-    input: JSONObject
-    context: JSONObject
-    parent_input: JSONObject = field(default_factory=dict)
-    parent_local: JSONObject = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Outcome:
-    """What a step executor reports back to the step list running it.
-
-    Attributes:
-        local: the step's ``$local`` (an array for parallel and foreach).
-        goto: the sibling to jump to (choice option, catch).
-        stop: the step ended its list successfully (succeed).
-    """
-
-    local: Any = field(default_factory=dict)
-    goto: str | None = None
-    stop: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ListResult:
-    """A finished step list: its local and whether a ``succeed`` step ended it."""
-
-    local: JSONObject
-    succeeded: bool
 
 
 ListRunner = Callable[["Runtime", Sequence[ir.Step], JSONObject, str], Awaitable[ListResult]]

@@ -12,9 +12,9 @@ from typing import assert_never
 
 from translator import ir
 from worker.workflow import data, errors
-from worker.workflow.data import JSONObject
+from worker.workflow.records import JSONObject, ListResult, Outcome, StepCall
 from worker.workflow.steps import choice, concurrent, simple, task
-from worker.workflow.steps.runtime import ContinueAsNew, ListResult, Outcome, Runtime, StepCall
+from worker.workflow.steps.runtime import ContinueAsNew, Runtime
 
 
 async def run_steps(

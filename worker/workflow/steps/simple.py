@@ -14,7 +14,7 @@ from temporalio import workflow
 
 from translator import ir, rules
 from worker.workflow import data, errors
-from worker.workflow.steps.runtime import Outcome, StepCall
+from worker.workflow.records import Outcome, StepCall
 
 
 async def wait(step: ir.WaitStep, call: StepCall) -> Outcome:

@@ -56,10 +56,10 @@ from worker.contract.activities import STOP_DETAILS, StoppedExecution, StopReaso
 from worker.contract.history import timestamp
 from worker.contract.run import FLOW_NAME_KEY, PARENT_STEP_MEMO, VERSION_MEMO, workflow_id
 from worker.workflow import data, errors
-from worker.workflow.data import JSONObject
+from worker.workflow.records import JSONObject, StepCall
 from worker.workflow.resolve import resolved_start
 from worker.workflow.steps import waiting
-from worker.workflow.steps.runtime import Runtime, StepCall, cancelling
+from worker.workflow.steps.runtime import Runtime, cancelling
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 

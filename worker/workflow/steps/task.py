@@ -22,9 +22,9 @@ from temporalio.exceptions import ActivityError, TimeoutError, TimeoutType
 from translator import ir, rules
 from translator.expr import Scope
 from worker.workflow import data, errors
-from worker.workflow.data import JSONObject
+from worker.workflow.records import JSONObject, Outcome, StepCall
 from worker.workflow.steps import message, subflow, waiting
-from worker.workflow.steps.runtime import Outcome, Runtime, StepCall, cancelling
+from worker.workflow.steps.runtime import Runtime, cancelling
 
 with workflow.unsafe.imports_passed_through():
     from worker.contract.activities import INVOKE_FUNCTION, FunctionResult, InvokeFunction

@@ -24,9 +24,8 @@ from translator import ir, rules
 from worker.contract.activities import MINT_TASK_SECRET
 from worker.contract.tokens import TaskToken
 from worker.workflow import data, errors, patches
-from worker.workflow.callback_book import OpenTask
-from worker.workflow.data import JSONObject
-from worker.workflow.steps.runtime import Runtime, StepCall
+from worker.workflow.records import JSONObject, OpenTask, StepCall
+from worker.workflow.steps.runtime import Runtime
 
 Submit = Callable[[JSONObject], Coroutine[Any, Any, object]]
 """Submits an attempt's work given its input (the token is in it)."""
