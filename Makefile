@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench histories clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,6 +18,11 @@ run: $(STAMP)
 ## test: the whole test suite (unit, golden, integration on a real Temporal dev server)
 test: $(STAMP)
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
+
+## histories: record the replay corpus of this version into tests/fixtures/histories/<version>/
+## (once per release; HISTORIES_ARGS=--replace records an unreleased version's folder again)
+histories: $(STAMP)
+	$(PY) tests/fixtures/histories/record.py $(HISTORIES_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .

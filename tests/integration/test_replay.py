@@ -1,14 +1,20 @@
-"""Replay saved histories of the example flows with the current interpreter.
+"""Replay the recorded corpus of every release with the current workflow code.
 
-A change to the interpreter that would break running executions (different commands for
-the same history) fails here. The histories are recorded by
-``tests/fixtures/histories/record.py``; re-record only for a deliberate, patched change.
+``tests/fixtures/histories/<version>/`` holds one file per workflow run that release's code
+made while ``tests/fixtures/histories/record.py`` ran its scenarios: every FDL step type and
+task pattern, retry and catch, callbacks, child flows, continue-as-new, the registry and
+schedule workflows, stopped and timed-out executions. A change that would make a running
+execution of any release take another path (other commands for the same history) fails
+here; such a change goes behind ``workflow.patched``. A released version's folder is never
+recorded again to make this pass.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +26,82 @@ from temporalio.workflow import NondeterminismError
 from worker.process import WORKFLOWS, workflow_runner
 
 HISTORIES = Path(__file__).resolve().parents[1] / "fixtures" / "histories"
-FILES = sorted(HISTORIES.glob("*.json"))
+FILES = sorted(HISTORIES.glob("*/*.json"))
+VERSIONS = sorted({path.parent.name for path in FILES})
+FIELDS = {"workflow_id", "workflow_type", "scenario", "history"}
+
+REQUIRED: dict[str, set[str]] = {
+    # scenario: Temporal events its runs must show (proof that it did what its name says)
+    "step-task": {"ACTIVITY_TASK_COMPLETED"},
+    "step-pass": {"WORKFLOW_EXECUTION_COMPLETED"},
+    "step-choice-default": {"WORKFLOW_EXECUTION_COMPLETED"},
+    "step-choice-no-default": {"WORKFLOW_EXECUTION_COMPLETED"},
+    "step-choice-goto-loop": {"ACTIVITY_TASK_COMPLETED"},
+    "step-wait-duration": {"TIMER_FIRED"},
+    "step-wait-timestamp": {"TIMER_FIRED"},
+    "step-parallel": {"TIMER_FIRED", "ACTIVITY_TASK_COMPLETED"},
+    "step-foreach": {"ACTIVITY_TASK_COMPLETED"},
+    "step-succeed": {"WORKFLOW_EXECUTION_COMPLETED"},
+    "step-fail": {"WORKFLOW_EXECUTION_FAILED"},
+    "retry-backoff": {"ACTIVITY_TASK_FAILED", "TIMER_FIRED", "WORKFLOW_EXECUTION_COMPLETED"},
+    "catch-goto": {"ACTIVITY_TASK_FAILED", "WORKFLOW_EXECUTION_COMPLETED"},
+    "parallel-branch-fails": {
+        "ACTIVITY_TASK_CANCEL_REQUESTED",
+        "TIMER_CANCELED",
+        "WORKFLOW_EXECUTION_FAILED",
+    },
+    "subflow-request-response": {"CHILD_WORKFLOW_EXECUTION_STARTED"},
+    "subflow-sync": {"CHILD_WORKFLOW_EXECUTION_COMPLETED"},
+    "subflow-sync-failing": {"CHILD_WORKFLOW_EXECUTION_FAILED", "WORKFLOW_EXECUTION_COMPLETED"},
+    "subflow-wait-for-callback": {
+        "CHILD_WORKFLOW_EXECUTION_STARTED",
+        "WORKFLOW_EXECUTION_SIGNALED",
+    },
+    "callback-function": {"MARKER_RECORDED", "WORKFLOW_EXECUTION_SIGNALED"},
+    "callback-queue": {"MARKER_RECORDED", "WORKFLOW_EXECUTION_SIGNALED"},
+    "callback-timeout-retry": {"TIMER_FIRED", "WORKFLOW_EXECUTION_SIGNALED"},
+    "mns-queue-send": {"ACTIVITY_TASK_COMPLETED"},
+    "mns-topic-send": {"ACTIVITY_TASK_COMPLETED"},
+    "continue-as-new": {"WORKFLOW_EXECUTION_CONTINUED_AS_NEW", "WORKFLOW_EXECUTION_COMPLETED"},
+    "registry-definition": {"WORKFLOW_EXECUTION_SIGNALED"},
+    "registry-continue-as-new": {"WORKFLOW_EXECUTION_CONTINUED_AS_NEW"},
+    "registry-resolve": {"WORKFLOW_PROPERTIES_MODIFIED"},
+    "schedule-trigger": {"START_CHILD_WORKFLOW_EXECUTION_INITIATED"},
+    "stop-execution": {"WORKFLOW_EXECUTION_TERMINATED"},
+    "flow-timeout": {"WORKFLOW_EXECUTION_TIMED_OUT"},
+    "example-polling": {"TIMER_FIRED"},
+    "example-orders": {"WORKFLOW_EXECUTION_COMPLETED"},
+}
+"""The scenarios every release's corpus records."""
+
+WORKFLOW_TYPES = {
+    "registry-definition": "fdl.FlowDefinition",
+    "registry-continue-as-new": "fdl.FlowDefinition",
+    "schedule-trigger": "fdl.schedule",
+}
+"""Scenarios about the other workflows than the interpreter."""
+
+STEP_KINDS = {"task", "pass", "choice", "wait", "parallel", "foreach", "succeed", "fail"}
+TASK_PATTERNS = {
+    ("fc", "requestResponse"),
+    ("fc", "waitForCallback"),
+    ("fnf_flow", "requestResponse"),
+    ("fnf_flow", "sync"),
+    ("fnf_flow", "waitForCallback"),
+    ("mns_queue", "requestResponse"),
+    ("mns_queue", "waitForCallback"),
+    ("mns_topic", "requestResponse"),
+}
+"""(resource kind, pattern) of the task steps the corpus must run."""
 
 
-def load(path: Path) -> tuple[str, dict[str, Any]]:
-    document = json.loads(path.read_text())
-    return document["workflow_id"], document["history"]
+@cache
+def load(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text()))
+
+
+def in_version(version: str) -> list[dict[str, Any]]:
+    return [load(path) for path in FILES if path.parent.name == version]
 
 
 async def replay(workflow_id: str, history: dict[str, Any]) -> None:
@@ -33,18 +109,96 @@ async def replay(workflow_id: str, history: dict[str, Any]) -> None:
     await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, history))
 
 
-def test_there_are_histories_of_every_example() -> None:
-    names = {path.stem.split("-")[0] for path in FILES}
-    assert names >= {"polling", "orders"}
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FILES])
+async def test_recorded_run_replays(path: Path) -> None:
+    document = load(path)
+    await replay(document["workflow_id"], document["history"])
 
 
-@pytest.mark.parametrize("path", FILES, ids=[path.stem for path in FILES])
-async def test_saved_history_replays(path: Path) -> None:
-    await replay(*load(path))
+# --- what the corpus covers ---------------------------------------------------------------
+
+
+def event_types(document: dict[str, Any]) -> set[str]:
+    return {
+        event["eventType"].removeprefix("EVENT_TYPE_") for event in document["history"]["events"]
+    }
+
+
+def start_input(document: dict[str, Any]) -> Any:
+    """The decoded input of the run (a FlowRun, a DefinitionState, a ScheduledStart)."""
+    started = document["history"]["events"][0]["workflowExecutionStartedEventAttributes"]
+    return json.loads(base64.b64decode(started["input"]["payloads"][0]["data"]))
+
+
+def nodes(value: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object inside ``value``."""
+    if isinstance(value, dict):
+        yield value
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            yield from nodes(item)
+
+
+def recorded_steps(version: str) -> list[dict[str, Any]]:
+    """Every step of every definition the version's runs started with."""
+    found = []
+    for document in in_version(version):
+        for node in nodes(start_input(document)):
+            if node.get("kind") in STEP_KINDS and "name" in node:
+                found.append(node)
+    return found
+
+
+def test_there_is_a_corpus() -> None:
+    assert "0.1.0" in VERSIONS
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_file_names_its_run(version: str) -> None:
+    for document in in_version(version):
+        assert set(document) == FIELDS
+        first = document["history"]["events"][0]
+        assert first["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"
+        started = first["workflowExecutionStartedEventAttributes"]
+        assert started["workflowType"]["name"] == document["workflow_type"]
+        # Stack traces would name the files of the machine that recorded them.
+        assert not any(node.get("stackTrace") for node in nodes(document["history"]))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_required_scenario_is_recorded_and_did_what_it_says(version: str) -> None:
+    documents = in_version(version)
+    assert {d["scenario"] for d in documents} >= set(REQUIRED)
+    for scenario, needed in REQUIRED.items():
+        runs = [d for d in documents if d["scenario"] == scenario]
+        seen = set().union(*(event_types(d) for d in runs))
+        assert needed <= seen, f"{scenario} lacks {needed - seen}"
+        if scenario in WORKFLOW_TYPES:
+            assert WORKFLOW_TYPES[scenario] in {d["workflow_type"] for d in runs}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_step_type_and_task_pattern_ran(version: str) -> None:
+    steps = recorded_steps(version)
+    assert {step["kind"] for step in steps} >= STEP_KINDS
+    tasks = [step for step in steps if step["kind"] == "task"]
+    assert {(task["resource"]["kind"], task["pattern"]) for task in tasks} >= TASK_PATTERNS
+    assert any(len(task["retry"]) > 1 for task in tasks), "several retry policies"
+    assert any(task["catch"] and task["error_mappings"] for task in tasks)
+    choices = [step for step in steps if step["kind"] == "choice"]
+    assert {step["default"] is None for step in choices} == {True, False}
+    waits = [step for step in steps if step["kind"] == "wait"]
+    assert {step["duration"] is None for step in waits} == {True, False}
+    assert any(s["index"] and s["max_concurrency"] for s in steps if s["kind"] == "foreach")
+
+
+# --- a changed definition is caught -------------------------------------------------------
 
 
 def swap_steps(history: dict[str, Any], first: str, second: str) -> dict[str, Any]:
     """The same history, but the recorded definition has two top-level steps swapped."""
+    history = json.loads(json.dumps(history))
     started = history["events"][0]["workflowExecutionStartedEventAttributes"]
     payload = started["input"]["payloads"][0]
     run = json.loads(base64.b64decode(payload["data"]))
@@ -59,11 +213,11 @@ def swap_steps(history: dict[str, Any], first: str, second: str) -> dict[str, An
 @pytest.mark.parametrize(
     ("name", "first", "second"),
     [
-        ("polling-two-polls", "Wait10s", "GetJobStatus"),
-        ("orders-big-order", "priceItems", "prepare"),
+        ("0.1.0/example-polling--polling_two-polls", "Wait10s", "GetJobStatus"),
+        ("0.1.0/example-orders--orders_big-order", "priceItems", "prepare"),
     ],
 )
 async def test_changed_step_order_is_detected(name: str, first: str, second: str) -> None:
-    workflow_id, history = load(HISTORIES / f"{name}.json")
+    document = load(HISTORIES / f"{name}.json")
     with pytest.raises(NondeterminismError):
-        await replay(workflow_id, swap_steps(history, first, second))
+        await replay(document["workflow_id"], swap_steps(document["history"], first, second))
