@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -221,3 +225,67 @@ async def test_changed_step_order_is_detected(name: str, first: str, second: str
     document = load(HISTORIES / f"{name}.json")
     with pytest.raises(NondeterminismError):
         await replay(document["workflow_id"], swap_steps(document["history"], first, second))
+
+
+# --- a changed interpreter is caught ------------------------------------------------------
+
+REVERSED_LISTS = (
+    "    local: JSONObject = {}\n    pc = 0\n",
+    "    steps = list(reversed(steps))  # the deliberate change under test\n"
+    "    local: JSONObject = {}\n    pc = 0\n",
+)
+"""A change of the interpreter that running executions would notice: step lists run back
+to front."""
+
+REPLAY_ALL = """
+import asyncio, json, sys
+from pathlib import Path
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+from temporalio.workflow import NondeterminismError
+from worker.process import WORKFLOWS, workflow_runner
+
+async def main() -> None:
+    failed = 0
+    for name in sys.argv[1:]:
+        document = json.loads(Path(name).read_text())
+        history = WorkflowHistory.from_json(document["workflow_id"], document["history"])
+        replayer = Replayer(workflows=list(WORKFLOWS), workflow_runner=workflow_runner())
+        try:
+            await replayer.replay_workflow(history)
+        except NondeterminismError:
+            failed += 1
+    print(failed)
+
+asyncio.run(main())
+"""
+
+
+def test_a_reordered_interpreter_fails_the_corpus(tmp_path: Path) -> None:
+    """The real replay path (sandbox, workflow modules imported from source) with a copy of
+    the worker package whose sequence runner was changed: executions of the corpus break."""
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "worker", tmp_path / "worker", ignore=shutil.ignore_patterns("*.pyc"))
+    sequence = tmp_path / "worker" / "workflow" / "steps" / "sequence.py"
+    original, changed = REVERSED_LISTS
+    assert original in sequence.read_text()
+    sequence.write_text(sequence.read_text().replace(original, changed))
+    interpreter_runs = [
+        str(path)
+        for path in FILES
+        if load(path)["workflow_type"] not in WORKFLOW_TYPES.values()
+        and load(path)["scenario"].startswith(("step-", "example-", "retry-", "catch-"))
+    ]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(root)])}
+    done = subprocess.run(
+        [sys.executable, "-c", REPLAY_ALL, *interpreter_runs],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    )
+    broken = int(done.stdout.strip().splitlines()[-1])
+    # Runs whose top-level list has one step (or steps issuing no commands) replay either way;
+    # an unchanged copy breaks none of them (the corpus replays above).
+    assert broken >= 3, done.stdout
