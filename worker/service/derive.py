@@ -158,36 +158,3 @@ def _child_or_timer_or_end(out: _Builder, event: HistoryEvent) -> None:
     elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
         attrs_f = event.timer_fired_event_attributes
         out.add("TimerFired", event, "", {}, attrs_f.started_event_id)
-    else:
-        closing = closing_event(event, out.converter)
-        if closing is not None:
-            out.add(closing[0], event, "", closing[1])
-
-
-def closing_event(
-    event: HistoryEvent, converter: PayloadConverter
-) -> tuple[str, dict[str, Any]] | None:
-    """The ``Execution*`` event type and detail of Temporal's closing event, else ``None``."""
-    kind = event.event_type
-    decode = _Builder(converter)
-    if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
-        output = decode.value(event.workflow_execution_completed_event_attributes.result)
-        return "ExecutionSucceeded", {"output": output}
-    if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
-        return "ExecutionFailed", _failure(event.workflow_execution_failed_event_attributes.failure)
-    if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT:
-        return "ExecutionTimedOut", {"error": "FnF.Timeout", "cause": "the execution timed out"}
-    if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED:
-        details = decode.value(event.workflow_execution_canceled_event_attributes.details)
-        return "ExecutionStopped", _stopped(details, "the execution was cancelled")
-    if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
-        attrs = event.workflow_execution_terminated_event_attributes
-        return "ExecutionStopped", _stopped(decode.value(attrs.details), attrs.reason)
-    return None
-
-
-def _stopped(details: Any, reason: str) -> dict[str, Any]:
-    # A stop with an error and cause carries them as details ({"error": ..., "cause": ...}).
-    if isinstance(details, dict) and "error" in details:
-        return {"error": details.get("error", ""), "cause": details.get("cause", "")}
-    return {"error": "", "cause": reason}

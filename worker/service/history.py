@@ -8,12 +8,11 @@ what Temporal's own history shows (:mod:`worker.service.derive`) when no worker 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.client import (
     Client,
-    WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowHistoryEventFilterType,
     WorkflowQueryFailedError,
@@ -28,10 +27,11 @@ from worker.contract.history import (
     compact,
     timestamp,
 )
+from worker.contract.outcome import Outcome
 from worker.contract.run import workflow_id
-from worker.service.derive import closing_event, derive
+from worker.service import outcome
+from worker.service.derive import derive
 from worker.service.errors import ExecutionNotExists
-from worker.service.outcome import status_of
 
 QUERY_TIMEOUT = 5.0
 """Seconds :func:`execution_history` waits for a worker to answer before deriving events."""
@@ -95,43 +95,57 @@ async def execution_history(
                 f"execution {execution_name!r} of flow {flow_name!r} does not exist"
             ) from None
         raise
-    status = status_of(description.status)
-    converter = client.data_converter.payload_converter
+    run = client.get_workflow_handle(handle.id, run_id=description.run_id)
+    ended = await outcome.of_run(client, run)
     try:
         page = await _recorded_runs(client, handle.id, description.run_id, query_timeout)
     except (TimeoutError, RPCError, WorkflowQueryFailedError):
         history = await handle.fetch_history()
-        events = derive(history.events, converter)
-        return ExecutionHistory(
-            flow_name=flow_name,
-            execution_name=execution_name,
-            status=status,
-            recorded=False,
-            events=events,
-        )
+        page = HistoryPage(events=derive(history.events, client.data_converter.payload_converter))
+        recorded = False
+    else:
+        recorded = True
     events = list(page.events)
-    if description.status not in (None, WorkflowExecutionStatus.RUNNING):
-        async for raw in handle.fetch_history_events(
-            event_filter_type=WorkflowHistoryEventFilterType.CLOSE_EVENT
-        ):
-            closing = closing_event(raw, converter)
-            if closing is not None:
-                moment = raw.event_time.ToDatetime().replace(tzinfo=UTC)
-                events.append(
-                    Event(
-                        id=events[-1].id + 1 if events else 1,
-                        type=closing[0],
-                        time=timestamp(moment),
-                        detail=compact(closing[1]),
-                    )
-                )
+    closing = await _closing_event(client, run, ended, events[-1].id + 1 if events else 1)
+    if closing is not None:
+        events.append(closing)
     return ExecutionHistory(
         flow_name=flow_name,
         execution_name=execution_name,
-        status=status,
-        recorded=True,
+        status=ended.status,
+        recorded=recorded,
         omitted_details=page.omitted_details,
         events=events,
+    )
+
+
+CLOSING_TYPES = {
+    "Succeeded": "ExecutionSucceeded",
+    "Failed": "ExecutionFailed",
+    "TimedOut": "ExecutionTimedOut",
+    "Stopped": "ExecutionStopped",
+}
+"""The original's closing history event of each ended status."""
+
+
+async def _closing_event(
+    client: Client, run: WorkflowHandle[Any, Any], ended: Outcome, next_id: int
+) -> Event | None:
+    """The ``Execution*`` event of an ended run, with the outcome every other view reports."""
+    if not ended.ended:
+        return None
+    detail: dict[str, Any] = {"error": ended.error, "cause": ended.cause}
+    if ended.status == "Succeeded":
+        detail = {"output": ended.output}
+    moment = datetime.now(UTC)
+    close = WorkflowHistoryEventFilterType.CLOSE_EVENT
+    async for raw in run.fetch_history_events(event_filter_type=close):
+        moment = raw.event_time.ToDatetime().replace(tzinfo=UTC)
+    return Event(
+        id=next_id,
+        type=CLOSING_TYPES[ended.status],
+        time=timestamp(moment),
+        detail=compact(detail),
     )
 
 
