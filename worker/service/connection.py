@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from worker.contract.run import DEFAULT_TASK_QUEUE
 
@@ -34,6 +36,10 @@ DEFAULT_NAMESPACE = "default"
 
 class ServerUnreachable(Exception):
     """No Temporal server answers at the address; the message says how to start or name one."""
+
+
+class NamespaceNotFound(ServerUnreachable):
+    """The server answers but has no such namespace; the message names it and the fix."""
 
 
 def env_port(name: str, default: int) -> int:
@@ -88,9 +94,26 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
     """
     where = target(address, namespace)
     try:
-        return await Client.connect(where.address, namespace=where.namespace)
+        client = await Client.connect(where.address, namespace=where.namespace)
     except RuntimeError as exc:
         raise ServerUnreachable(unreachable_message(where.address, exc)) from None
+    # Checked once here: a missing namespace would otherwise surface later as "not found"
+    # answers that read like a missing execution or flow.
+    try:
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=where.namespace)
+        )
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NamespaceNotFound(
+                f"namespace {where.namespace!r} does not exist on {where.address}: create it "
+                f"(temporal operator namespace create --namespace {where.namespace}) or set "
+                f"{NAMESPACE_ENV} to an existing one"
+            ) from None
+        if exc.status == RPCStatusCode.UNAVAILABLE:
+            raise ServerUnreachable(unreachable_message(where.address, exc)) from None
+        raise
+    return client
 
 
 def unreachable_message(address: str, exc: BaseException | None = None) -> str:

@@ -156,7 +156,8 @@ async def _check_running(handle: WorkflowHandle[Any, Any]) -> None:
     try:
         description = await handle.describe()
     except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
+        # NOT_FOUND: no such execution; INVALID_ARGUMENT: the run id part is not a run id.
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
             raise InvalidTaskToken("no execution issued this task token") from None
         raise
     ended = _ENDED.get(description.status) if description.status else None
