@@ -7,6 +7,7 @@ the embedded server (which comes prepared).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import typer
@@ -14,7 +15,14 @@ import typer
 from cli.common import fail
 from cli.service import DebugOption, JsonOption, call, console, print_json
 from worker.api import DEFAULT_TASK_QUEUE
-from worker.setup import REGISTRY_NAMESPACE_SUFFIX, SetupError, SetupReport, prepare_namespace
+from worker.client import temporal_address
+from worker.setup import (
+    REGISTRY_NAMESPACE_SUFFIX,
+    SetupError,
+    SetupReport,
+    prepare_namespace,
+    wait_until_serving,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +39,14 @@ def setup(
             "the one prepared), meant for the flow registry; fdl does not use it yet.",
         ),
     ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            metavar="SECONDS",
+            help="Wait up to SECONDS for a server that is still starting.",
+        ),
+    ] = 0,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -41,6 +57,8 @@ def setup(
     permission, a managed cluster), it prints the `temporal` command an operator can run.
     """
     try:
+        if wait > 0:
+            asyncio.run(wait_until_serving(temporal_address(), wait))
         report: SetupReport = call(
             lambda fdl: prepare_namespace(fdl.temporal, with_registry_namespace=registry_namespace),
             task_queue=DEFAULT_TASK_QUEUE,

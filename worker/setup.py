@@ -142,6 +142,28 @@ async def prepare_namespace(
     return SetupReport(namespace=namespace, steps=tuple(steps))
 
 
+async def wait_until_serving(address: str, timeout: float) -> None:
+    """Wait until the Temporal frontend at ``address`` answers its health check.
+
+    For a server that is still starting (the setup step of a compose file starts with it):
+    its port opens a moment before the frontend serves.
+
+    Raises:
+        SetupError: nothing served within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client = await Client.connect(address)
+            if await client.service_client.check_health(timeout=timedelta(seconds=5)):
+                return
+        except (RuntimeError, RPCError):  # not listening yet, or "Frontend is not healthy yet"
+            pass
+        if time.monotonic() > deadline:
+            raise SetupError(f"no Temporal server serving at {address} after {timeout:g} s")
+        await asyncio.sleep(1)
+
+
 async def ensure_namespace(client: Client, namespace: str, deadline: float) -> SetupStep:
     """Register ``namespace`` unless it exists; wait until the frontend knows it."""
     item = f"namespace {namespace}"

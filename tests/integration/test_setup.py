@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from worker.client import FdlClient
-from worker.devserver import DevServer
+from worker.devserver import DevServer, free_port
 from worker.setup import setup_hint
 
 FDL = str(Path(sys.executable).parent / "fdl")
@@ -180,3 +181,30 @@ def test_setup_on_the_embedded_dev_server_finds_everything(dev_server: DevServer
         "search attribute FdlFlow (Keyword): present",
         "namespace default is ready for fdl",
     ]
+
+
+def test_wait_covers_a_server_that_is_still_starting() -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "FDL_"))}
+    env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{port}"
+    setup = subprocess.Popen(
+        [FDL, "setup", "--wait", "60"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        time.sleep(1.5)  # setup is now waiting for a server that does not listen yet
+        assert setup.poll() is None
+        with BareDevServer(port=port, ui_port=None):
+            out, errors = setup.communicate(timeout=60)
+    finally:
+        setup.kill()
+    assert setup.returncode == 0, errors
+    assert b"search attribute FdlFlow (Keyword): created" in out
+
+
+def test_wait_gives_up_with_one_line() -> None:
+    port = free_port()
+
+    done = fdl("setup", "--wait", "1", address=f"127.0.0.1:{port}")
+
+    assert done.returncode == 1
+    assert done.stderr == f"error: no Temporal server serving at 127.0.0.1:{port} after 1 s\n"
