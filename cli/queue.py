@@ -21,13 +21,14 @@ from typing import Annotated
 import typer
 
 from cli.common import UserError, err, fail
+from worker.config import QUEUE_DB_ENV
 from worker.mnsqueue import Credentials, MnsError, QueueSettings, QueueStore, serve_queue
 
 DEFAULT_DB = Path(".fdl") / "queue.db"
 DEFAULT_PORT = 8234
 
 DbOption = Annotated[
-    Path, typer.Option("--db", envvar="FDL_QUEUE_DB", help="SQLite file holding the queues.")
+    Path, typer.Option("--db", envvar=QUEUE_DB_ENV, help="SQLite file holding the queues.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
