@@ -13,11 +13,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import running_worker
+from helpers import BareDevServer, running_worker
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
@@ -45,21 +44,6 @@ FULL = "full"
 """A namespace whose ten Keyword slots (the SQL visibility store's limit) are taken."""
 WRONG_TYPE = "wrongtype"
 """A namespace where FdlFlow exists as a Text attribute."""
-
-
-@dataclass
-class BareDevServer(DevServer):
-    """``temporal server start-dev`` without the project's search attribute."""
-
-    extra_namespaces: tuple[str, ...] = ()
-
-    def command(self) -> list[str]:
-        cmd = super().command()
-        at = cmd.index("--search-attribute")
-        del cmd[at : at + 2]
-        for namespace in self.extra_namespaces:
-            cmd += ["--namespace", namespace]
-        return cmd
 
 
 @pytest.fixture(scope="module")
