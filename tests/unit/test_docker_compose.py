@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 SECRETS = {"POSTGRES_PASSWORD": "pw", "FDL_QUEUE_ACCESS_ID": "id", "FDL_QUEUE_ACCESS_KEY": "key"}
+COMPOSE_PREFIXES = ("FDL_", "TEMPORAL_", "POSTGRES_")
+"""Variables the file reads: the caller's own values must not change what is checked."""
 FDL_SERVICES = ("fdl-setup", "fdl-queue", "fdl-worker")
 PUBLISHED = {"temporal": (7233, 7233), "temporal-ui": (8233, 8080), "fdl-queue": (8234, 8234)}
 """Service: (host port, container port). The host ports are those of `fdl dev`."""
@@ -48,7 +50,8 @@ def compose_cli(
 ) -> subprocess.CompletedProcess[str]:
     """Run Compose's own binary (the package's ``docker-compose`` script drops the exit code)."""
     binary = Path(compose.__file__).parent / "docker-compose"
-    env = {k: v for k, v in os.environ.items() if k not in SECRETS} | secrets
+    env = {k: v for k, v in os.environ.items() if not k.startswith(COMPOSE_PREFIXES)}
+    env |= secrets
     return subprocess.run(
         [str(binary), "--env-file", str(env_file), "-f", str(COMPOSE), *args],
         capture_output=True, text=True, cwd=ROOT, env=env,
