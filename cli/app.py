@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from cli import definitions, executions, flows, queue, runtime, schedules, tasks
+from cli import definitions, executions, flows, queue, runtime, schedules, setup, tasks
 
 app = typer.Typer(
     name="fdl",
@@ -29,6 +29,7 @@ flows.register(app)
 executions.register(app)
 schedules.register(app)
 tasks.register(app)
+setup.register(app)
 
 
 def main() -> None:

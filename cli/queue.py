@@ -22,13 +22,14 @@ import typer
 
 from cli.common import UserError, err, fail
 from cli.options import DebugOption, JsonOption
+from worker.config import QUEUE_DB_ENV
 from worker.local.mnsqueue import Credentials, MnsError, QueueSettings, QueueStore, serve_queue
 
 DEFAULT_DB = Path(".fdl") / "queue.db"
 DEFAULT_PORT = 8234
 
 DbOption = Annotated[
-    Path, typer.Option("--db", envvar="FDL_QUEUE_DB", help="SQLite file holding the queues.")
+    Path, typer.Option("--db", envvar=QUEUE_DB_ENV, help="SQLite file holding the queues.")
 ]
 NameArgument = Annotated[str, typer.Argument(help="Queue name.", show_default=False)]
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from cli.common import EXIT_FLOW_FAILED, UserError, err, fail, load_definition, parse_json_object
 from cli.options import (
@@ -27,6 +28,7 @@ from cli.options import (
     ResolveRefsOption,
     TaskQueueOption,
 )
+from cli.service import unprepared
 from translator import DefinitionError
 from translator.rules import check_name
 from worker.config import ConfigError, ProjectConfig
@@ -120,6 +122,8 @@ def run(
         ServiceError,
     ) as exc:
         fail(exc, debug)
+    except RPCError as exc:
+        fail(unprepared(exc), debug)
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     elif result.status == "Succeeded":

@@ -17,11 +17,14 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.table import Table
+from temporalio.service import RPCError
 
 from cli.common import UserError, fail
+from worker.service import connection
 from worker.service.client import FdlClient
 from worker.service.connection import ServerUnreachable
 from worker.service.errors import ServiceError
+from worker.service.setup import setup_hint
 
 T = TypeVar("T")
 
@@ -51,6 +54,15 @@ def call(
         fail(exc, debug, code(exc) if code else 1)
     except (ServerUnreachable, UserError, ValueError) as exc:
         fail(exc, debug)
+    except RPCError as exc:
+        fail(unprepared(exc), debug)
+
+
+def unprepared(exc: RPCError) -> Exception:
+    """A server error as one line: what the namespace lacks and how to fix it, when that is
+    the cause; the server's own message otherwise."""
+    hint = setup_hint(exc, connection.target().namespace)
+    return UserError(hint or f"the Temporal server refused: {exc.message}")
 
 
 async def _with_client(action: Callable[[FdlClient], Awaitable[T]], task_queue: str | None) -> T:

@@ -37,6 +37,10 @@ CONFIG_ENV = "FDL_CONFIG"
 """Environment variable naming the project config file when no path is given."""
 DEFAULT_CONFIG = "fdl.yaml"
 """The config file looked up in the current directory when nothing else names one."""
+QUEUE_DB_ENV = "FDL_QUEUE_DB"
+"""Environment variable naming the local queue file. It overrides ``queues.db``, so every
+process of a deployment (workers, ``fdl queue serve``) can share one file a project's
+``fdl.yaml`` does not know about, such as a container volume."""
 
 _HANDLER = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 _BINDING_KEY = re.compile(r"^[^/\s]+/[^/\s]+$")
@@ -155,7 +159,11 @@ class ProjectConfig(BaseModel):
 
     @property
     def queue_db(self) -> Path:
-        """The local queue file: ``queues.db``, relative to the config file's folder."""
+        """The local queue file: ``$FDL_QUEUE_DB``, else ``queues.db`` relative to the config
+        file's folder."""
+        override = os.environ.get(QUEUE_DB_ENV)
+        if override:
+            return Path(override)
         db = self.queues.db
         return db if db.is_absolute() else self.base_dir / db
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from temporalio.worker import Worker
 from translator import ir
 from worker.config import ProjectConfig
 from worker.contract.run import FLOW_NAME_KEY, FlowRun, workflow_id
+from worker.local.devserver import DevServer
 from worker.process import build_worker
 
 HERE = Path(__file__).resolve().parent
@@ -94,3 +96,18 @@ async def history_events(handle: WorkflowHandle[Any, Any]) -> list[HistoryEvent]
     """The execution's Temporal history events."""
     history = await handle.fetch_history()
     return list(history.events)
+
+
+@dataclass
+class BareDevServer(DevServer):
+    """``temporal server start-dev`` without the project's search attribute."""
+
+    extra_namespaces: tuple[str, ...] = ()
+
+    def command(self) -> list[str]:
+        cmd = super().command()
+        at = cmd.index("--search-attribute")
+        del cmd[at : at + 2]
+        for namespace in self.extra_namespaces:
+            cmd += ["--namespace", namespace]
+        return cmd

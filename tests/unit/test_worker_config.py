@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.config import CONFIG_ENV, ConfigError, ProjectConfig, load_config
+from worker.config import CONFIG_ENV, QUEUE_DB_ENV, ConfigError, ProjectConfig, load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -102,3 +102,14 @@ def test_yaml_syntax_error_is_a_config_error(tmp_path: Path) -> None:
 def test_from_mapping_rejects_base_dir_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="base_dir: unknown key"):
         ProjectConfig.from_mapping({"base_dir": "/"}, base_dir=tmp_path)
+
+
+def test_queue_file_is_relative_to_the_config_unless_the_environment_names_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(QUEUE_DB_ENV, raising=False)
+    config = load_config(write(tmp_path, "queues:\n  db: state/q.db\n"))
+    assert config.queue_db == tmp_path.resolve() / "state" / "q.db"
+
+    monkeypatch.setenv(QUEUE_DB_ENV, "/var/lib/fdl/queue.db")
+    assert config.queue_db == Path("/var/lib/fdl/queue.db")

@@ -86,11 +86,20 @@ def task_queue(name: str | None = None) -> str:
     return name or os.environ.get(TASK_QUEUE_ENV, "").strip() or DEFAULT_TASK_QUEUE
 
 
-async def connect(address: str | None = None, namespace: str | None = None) -> Client:
+async def connect(
+    address: str | None = None, namespace: str | None = None, *, check_namespace: bool = True
+) -> Client:
     """A client connected to :func:`target`'s server.
+
+    Args:
+        address: the frontend ``host:port`` (default: :func:`target`).
+        namespace: the namespace (default: :func:`target`).
+        check_namespace: fail at once when the namespace does not exist (``fdl setup``,
+            which creates it, connects without the check).
 
     Raises:
         ServerUnreachable: nothing answers there (one line, with what to do).
+        NamespaceNotFound: the namespace does not exist.
     """
     where = target(address, namespace)
     try:
@@ -99,6 +108,8 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
         raise ServerUnreachable(unreachable_message(where.address, exc)) from None
     # Checked once here: a missing namespace would otherwise surface later as "not found"
     # answers that read like a missing execution or flow.
+    if not check_namespace:
+        return client
     try:
         await client.workflow_service.describe_namespace(
             DescribeNamespaceRequest(namespace=where.namespace)
