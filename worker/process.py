@@ -72,7 +72,7 @@ class ProjectActivities:
     """
 
     def __init__(self, config: ProjectConfig, *, max_threads: int) -> None:
-        self.functions = FunctionActivities(config, max_threads=max_threads)
+        self.functions = FunctionActivities(config)
         self.messages = MessagingActivities(config)
 
     def all(self) -> list[Callable[..., Any]]:

@@ -10,15 +10,16 @@ message is the cause, so the interpreter's ``retry``/``catch`` can match it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import importlib
 import inspect
 import json
+import logging
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +29,8 @@ from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from translator import rules
 from worker.config import FunctionBinding, ProjectConfig
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MEMORY_MB = 128
 """What ``context.function.memory`` reports (FC's default size); bindings do not limit memory."""
@@ -99,12 +102,18 @@ class Binding(Protocol):
 
 
 class PythonHandler:
-    """A ``module.path:callable`` handler, imported on first use relative to the config file."""
+    """A ``module.path:callable`` handler, imported on first use relative to the config file.
 
-    def __init__(self, target: str, base_dir: Path, executor: Executor) -> None:
+    The import runs in a thread, not on the worker's event loop (a module that takes seconds
+    to import must not stall the heartbeats of every other call). A synchronous handler runs
+    in a daemon thread of its own: a call that outlives its timeout cannot be stopped (Python
+    cannot kill a thread), so its thread is left to finish, counted and logged, and never
+    keeps the worker from shutting down.
+    """
+
+    def __init__(self, target: str, base_dir: Path) -> None:
         self.target = target
         self._base_dir = base_dir
-        self._executor = executor
         self._handler: Callable[..., Any] | None = None
         self._lock = threading.Lock()
 
@@ -127,7 +136,9 @@ class PythonHandler:
 
     async def invoke(self, event: bytes, context: FCContext, timeout: float | None) -> Any:
         try:
-            handler = self._load()
+            handler = (
+                await asyncio.to_thread(self._load) if self._handler is None else self._handler
+            )
         except Exception as exc:
             raise function_error(type(exc).__name__, f"cannot load {self.target}: {exc}") from exc
         try:
@@ -135,6 +146,14 @@ class PythonHandler:
         except TimeoutError:
             # _call turns every exception of the handler into an ApplicationError, so a
             # TimeoutError here is wait_for's own.
+            if not inspect.iscoroutinefunction(handler):
+                logger.warning(
+                    "%s did not return within %s seconds; its thread runs on until it returns "
+                    "(%d such threads now)",
+                    self.target,
+                    timeout,
+                    HANDLER_THREADS.overdue + 1,
+                )
             raise function_error(
                 rules.TASK_TIMEOUT, f"{self.target} did not return within {timeout} seconds"
             ) from None
@@ -144,13 +163,71 @@ class PythonHandler:
             if inspect.iscoroutinefunction(handler):
                 result = await handler(event, context)
             else:
-                # Run in a copy of the activity's context, so a handler can still call
-                # temporalio.activity.info() / heartbeat() from its thread.
-                call = functools.partial(contextvars.copy_context().run, handler, event, context)
-                result = await asyncio.get_running_loop().run_in_executor(self._executor, call)
+                result = await HANDLER_THREADS.run(handler, event, context)
             return await result if inspect.isawaitable(result) else result
         except Exception as exc:
             raise function_error(type(exc).__name__, str(exc)) from exc
+
+
+class HandlerThreads:
+    """Runs synchronous handlers, each call in a daemon thread of its own.
+
+    The call runs in a copy of the activity's context, so a handler can still call
+    ``temporalio.activity.info()`` / ``heartbeat()`` from its thread. ``overdue`` counts the
+    calls whose caller stopped waiting (a timeout) while their thread still runs.
+    """
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.overdue = 0
+        self._lock = threading.Lock()
+
+    async def run(self, handler: Callable[..., Any], *args: Any) -> Any:
+        """Run ``handler(*args)`` in a new daemon thread and wait for its result."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Any] = loop.create_future()
+        call = functools.partial(contextvars.copy_context().run, handler, *args)
+        thread = threading.Thread(
+            target=self._thread, args=(call, loop, done), name="fdl-handler", daemon=True
+        )
+        with self._lock:
+            self.running += 1
+        thread.start()
+        try:
+            return await done
+        except asyncio.CancelledError:
+            with self._lock:
+                self.overdue += 1
+            raise
+
+    def _thread(
+        self, call: Callable[[], Any], loop: asyncio.AbstractEventLoop, done: asyncio.Future[Any]
+    ) -> None:
+        outcome: tuple[bool, Any]
+        try:
+            outcome = (True, call())
+        except BaseException as exc:  # delivered to the awaiting activity, re-raised there
+            outcome = (False, exc)
+        with self._lock:
+            self.running -= 1
+            if done.cancelled():
+                self.overdue -= 1
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, done, outcome)
+
+
+def _settle(done: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
+    if done.done():
+        return
+    ok, value = outcome
+    if ok:
+        done.set_result(value)
+    else:
+        done.set_exception(value)
+
+
+HANDLER_THREADS = HandlerThreads()
+"""The threads of synchronous handlers in this process."""
 
 
 class HttpEndpoint:
@@ -220,11 +297,8 @@ def _status_error(status: int) -> str:
 class Functions:
     """The bound functions of one project config, created on first use."""
 
-    def __init__(
-        self, config: ProjectConfig, executor: Executor, client: Callable[[], httpx.AsyncClient]
-    ) -> None:
+    def __init__(self, config: ProjectConfig, client: Callable[[], httpx.AsyncClient]) -> None:
         self._config = config
-        self._executor = executor
         self._client = client
         self._bindings: dict[str, Binding] = {}
 
@@ -247,6 +321,6 @@ class Functions:
 
     def _make(self, spec: FunctionBinding) -> Binding:
         if spec.handler is not None:
-            return PythonHandler(spec.handler, self._config.base_dir, self._executor)
+            return PythonHandler(spec.handler, self._config.base_dir)
         assert spec.url is not None  # the config validator guarantees exactly one
         return HttpEndpoint(spec.url, self._client)

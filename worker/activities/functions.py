@@ -1,8 +1,7 @@
-"""The activities the interpreter calls, with their single-dataclass inputs and results.
+"""The ``fdl.invoke_function`` activity: one attempt of a task step calling an FC function.
 
-``fdl.invoke_function`` runs one attempt of a task step that calls an FC function: it looks
-the function up in the project's bindings (:mod:`worker.functions`), sends it the step's
-mapped input as the event, and returns the raw result. FDL retry and catch happen in the
+It looks the function up in the project's bindings (:mod:`worker.activities.bindings`), sends it the
+step's mapped input as the event, and returns the raw result. FDL retry and catch happen in the
 workflow, so the activity runs once per attempt and reports failures as non-retryable
 ``ApplicationError``s typed with the FDL error name.
 """
@@ -13,9 +12,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Awaitable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from temporalio import activity
@@ -32,9 +29,7 @@ from worker.activities.bindings import (
     function_error,
 )
 from worker.config import ProjectConfig
-
-INVOKE_FUNCTION = "fdl.invoke_function"
-"""Activity name of one FC function invocation."""
+from worker.contract.activities import INVOKE_FUNCTION, FunctionResult, InvokeFunction
 
 HEARTBEAT_SECONDS = 1.0
 """How often a running invocation heartbeats, so cancellation reaches it (the SDK throttles)."""
@@ -42,66 +37,32 @@ HEARTBEAT_SECONDS = 1.0
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class InvokeFunction:
-    """Input of ``fdl.invoke_function``: one attempt of a task step calling an FC function.
-
-    Attributes:
-        binding: the ``service/function`` key of the project config.
-        qualifier: the version or alias the ARN named, if any.
-        region: the ARN's region (may be empty).
-        account: the ARN's account id (may be empty).
-        input: the step's mapped input: the function's event.
-        step_path: the step path, e.g. ``fanOut[2]/notify`` (for messages and logs).
-        timeout_seconds: the task's ``timeoutSeconds``, if set.
-    """
-
-    kind: Literal["invoke_function"] = "invoke_function"
-    binding: str
-    qualifier: str | None = None
-    region: str = ""
-    account: str = ""
-    input: dict[str, Any]
-    step_path: str
-    timeout_seconds: float | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FunctionResult:
-    """Result of ``fdl.invoke_function``: the function's return value, as JSON.
-
-    The workflow decides what becomes ``$local`` (an object, or a string holding one).
-    """
-
-    kind: Literal["function_result"] = "function_result"
-    value: Any
-
-
 class FunctionActivities:
     """The function-calling activities of one worker, bound to a project config.
 
     Args:
         config: the project config with the ``functions:`` bindings.
-        max_threads: threads for synchronous Python handlers (match the worker's
-            ``max_concurrent_activities`` so every running activity has a thread).
     """
 
-    def __init__(self, config: ProjectConfig, *, max_threads: int = 100) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="fdl-fn")
+    def __init__(self, config: ProjectConfig) -> None:
         self._http: httpx.AsyncClient | None = None
-        self._functions = Functions(config, self._executor, self._http_client)
+        self._functions = Functions(config, self._http_client)
 
     def _http_client(self) -> httpx.AsyncClient:
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT_SECONDS)
         return self._http
 
+    @property
+    def http(self) -> httpx.AsyncClient | None:
+        """The HTTP client of HTTP bindings (``None`` until one is called, and once closed)."""
+        return self._http
+
     async def aclose(self) -> None:
-        """Release the HTTP connections and the handler threads."""
+        """Release the HTTP connections (handler threads are daemons that end on their own)."""
         if self._http is not None:
             await self._http.aclose()
             self._http = None
-        self._executor.shutdown(wait=False, cancel_futures=True)
 
     @activity.defn(name=INVOKE_FUNCTION)
     async def invoke_function(self, call: InvokeFunction) -> FunctionResult:

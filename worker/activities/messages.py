@@ -2,10 +2,10 @@
 
 Two backends, chosen by the ``queues:`` section of ``fdl.yaml``:
 
-- ``local`` (default): the SQLite queue file of :mod:`worker.mnsqueue` (``.fdl/queue.db``), the
-  same file ``fdl queue serve`` and ``fdl dev`` serve over the MNS HTTP API, so worker programs
-  using ``aliyun-mns-sdk`` on this machine receive the messages. A topic message is copied to
-  the queues listed for it under ``queues.topics`` (or to the queue named like the topic).
+- ``local`` (default): the SQLite queue file of :mod:`worker.local.mnsqueue` (``.fdl/queue.db``),
+  the same file ``fdl queue serve`` and ``fdl dev`` serve over the MNS HTTP API, so worker programs
+  using ``aliyun-mns-sdk`` on this machine receive the messages. A topic message is copied to the
+  queues listed for it under ``queues.topics`` (or to the queue named like the topic).
 - ``mns``: Alibaba MNS, or any server speaking its API, through ``aliyun-mns-sdk``.
 
 Each send runs once per attempt (FDL retry decides about retries); failures are non-retryable
@@ -17,66 +17,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Protocol
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from worker.config import ConfigError, ProjectConfig, QueuesConfig, resolve_secret
+from worker.contract.activities import SEND_MESSAGE, MessageSent, SendMessage
 from worker.local.mnsqueue import MnsError, QueueStore
 
-SEND_MESSAGE = "fdl.send_message"
-"""Activity name of one message send."""
 DEFAULT_PRIORITY = 8
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SendMessage:
-    """Input of ``fdl.send_message``.
-
-    Attributes:
-        target: ``queue`` or ``topic``.
-        name: the queue or topic name from the ARN.
-        body: the message body (``serviceParams.MessageBody`` as text).
-        priority: queue messages: 1 (most urgent) to 16.
-        delay_seconds: queue messages: seconds before it can be received.
-        tag: topic messages: ``MessageTag``.
-        step_path: the step path, for messages.
-    """
-
-    kind: Literal["send_message"] = "send_message"
-    target: Literal["queue", "topic"]
-    name: str
-    body: str
-    priority: int | None = None
-    delay_seconds: int | None = None
-    tag: str | None = None
-    step_path: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MessageSent:
-    """Result of ``fdl.send_message``: the task's ``$local`` for ``requestResponse``.
-
-    Attributes:
-        message_id: ``MessageId`` (the first copy's for a local topic).
-        body_md5: ``MessageBodyMD5``.
-        request_id: ``RequestId``.
-    """
-
-    kind: Literal["message_sent"] = "message_sent"
-    message_id: str
-    body_md5: str
-    request_id: str
-
-    def as_local(self) -> dict[str, Any]:
-        """The MNS response fields, as a task's ``$local``."""
-        return {
-            "MessageId": self.message_id,
-            "MessageBodyMD5": self.body_md5,
-            "RequestId": self.request_id,
-        }
+"""MNS's default priority of a queue message."""
 
 
 class QueueBackend(Protocol):
@@ -91,7 +42,7 @@ class LocalBackend:
     """Messages into the local SQLite queue file."""
 
     def __init__(self, config: ProjectConfig) -> None:
-        self._store = QueueStore(config.queue_db)
+        self.store = QueueStore(config.queue_db)
         self._topics = config.queues.topics
 
     def send(self, message: SendMessage) -> MessageSent:
@@ -100,7 +51,7 @@ class LocalBackend:
             queues = self._topics.get(message.name) or [message.name]
         try:
             results = [
-                self._store.send(
+                self.store.send(
                     queue, message.body, message.priority or DEFAULT_PRIORITY, message.delay_seconds
                 )
                 for queue in queues
@@ -113,7 +64,7 @@ class LocalBackend:
         )
 
     def close(self) -> None:
-        self._store.close()
+        self.store.close()
 
 
 class MnsBackend:
@@ -195,6 +146,11 @@ class MessagingActivities:
         if self._backend is None:
             self._backend = backend_for(self._config)
         return await asyncio.to_thread(self._backend.send, message)
+
+    @property
+    def backend(self) -> QueueBackend | None:
+        """The open backend (``None`` until the first send, and once closed)."""
+        return self._backend
 
     def close(self) -> None:
         """Close the backend (the local queue file)."""

@@ -99,6 +99,11 @@ class QueueStore:
     ) -> None:
         self.close()
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run (the database connection is closed)."""
+        return self._closed
+
     def close(self) -> None:
         """Wake every waiting receiver (they get no message) and close the database."""
         with self._lock:
