@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) bench/overhead_bench.py
 	$(PY) bench/callback_bench.py
 	$(PY) bench/queue_bench.py
+	$(PY) bench/path_bench.py
 
 clean:
 	rm -rf $(VENV) .fdl

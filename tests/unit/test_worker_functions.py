@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -24,7 +23,7 @@ CONTEXT = FCContext(
 def functions(tmp_path: Path, module: str, spec: dict[str, dict[str, object]]) -> Functions:
     (tmp_path / "fc_mod.py").write_text(module, encoding="utf-8")
     config = ProjectConfig.from_mapping({"functions": spec}, base_dir=tmp_path)
-    return Functions(config, ThreadPoolExecutor(2), lambda: httpx.AsyncClient())
+    return Functions(config, lambda: httpx.AsyncClient())
 
 
 HANDLERS = """

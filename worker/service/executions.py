@@ -128,11 +128,11 @@ async def describe_execution(
         ExecutionNotExists: no such execution.
     """
     handle = _handle(client, flow_name, execution_name)
-    description = await _describe(handle, flow_name, execution_name)
+    description = await describe(handle, flow_name, execution_name)
     if description.status == WorkflowExecutionStatus.RUNNING and wait_seconds != 0:
         with contextlib.suppress(TimeoutError, WorkflowFailureError):
             await asyncio.wait_for(handle.result(), wait_seconds)
-        description = await _describe(handle, flow_name, execution_name)
+        description = await describe(handle, flow_name, execution_name)
     return await _info(client, description, flow_name, execution_name)
 
 
@@ -190,7 +190,7 @@ async def stop_execution(
             f"the cause at most {rules.MAX_CAUSE_LENGTH}"
         )
     handle = _handle(client, flow_name, execution_name)
-    description = await _describe(handle, flow_name, execution_name)
+    description = await describe(handle, flow_name, execution_name)
     if description.status != WorkflowExecutionStatus.RUNNING:
         raise _completed(flow_name, execution_name)
     reason = ": ".join(part for part in (error or rules.EXECUTION_STOPPED, cause) if part)
@@ -210,9 +210,14 @@ def _handle(client: Client, flow_name: str, execution_name: str) -> WorkflowHand
     return client.get_workflow_handle(workflow_id(flow_name, execution_name))
 
 
-async def _describe(
+async def describe(
     handle: WorkflowHandle[Any, Any], flow_name: str, execution_name: str
 ) -> WorkflowExecutionDescription:
+    """Temporal's description of an execution.
+
+    Raises:
+        ExecutionNotExists: no such execution.
+    """
     try:
         return await handle.describe()
     except RPCError as exc:

@@ -17,7 +17,7 @@ from temporalio.client import (
     WorkflowHistoryEventFilterType,
     WorkflowQueryFailedError,
 )
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from worker.contract.history import (
     HISTORY_QUERY,
@@ -31,7 +31,7 @@ from worker.contract.outcome import Outcome
 from worker.contract.run import workflow_id
 from worker.service import outcome
 from worker.service.derive import derive
-from worker.service.errors import ExecutionNotExists
+from worker.service.executions import describe
 
 QUERY_TIMEOUT = 5.0
 """Seconds :func:`execution_history` waits for a worker to answer before deriving events."""
@@ -87,14 +87,7 @@ async def execution_history(
         ExecutionNotExists: no execution of that name exists for the flow.
     """
     handle = client.get_workflow_handle(workflow_id(flow_name, execution_name))
-    try:
-        description = await handle.describe()
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise ExecutionNotExists(
-                f"execution {execution_name!r} of flow {flow_name!r} does not exist"
-            ) from None
-        raise
+    description = await describe(handle, flow_name, execution_name)
     run = client.get_workflow_handle(handle.id, run_id=description.run_id)
     ended = await outcome.of_run(client, run)
     try:
