@@ -66,7 +66,8 @@ ALLOWED: dict[str, set[str]] = {
     "worker.contract": {"translator.rules", "translator.ir", "worker.contract"},
     "worker.workflow": {"translator.rules", "translator.ir", "translator.expr", "worker.contract"},
     "worker.local": {"worker.contract"},
-    "worker.config": {"translator.rules"},
+    "worker.config": {"translator", "worker.contract", "worker.config_source"},
+    "worker.config_source": {"translator"},
     "worker.service": {"translator", "worker.contract", "worker.service"},
     "worker.activities": {
         "translator.rules",
