@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import typer
 
 from translator import DefinitionError, compile_file, ir
+from worker.config import DEFAULT_CONFIG, ConfigError, ProjectConfig, config_path, load_config
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -35,7 +36,7 @@ def fail(exc: BaseException, debug: bool = False, code: int = EXIT_INVALID) -> N
     """Report ``exc`` and exit with ``code``; with ``debug`` show the traceback too."""
     if debug:
         traceback.print_exception(exc)
-    if isinstance(exc, DefinitionError):
+    if isinstance(exc, DefinitionError | ConfigError):
         err(exc.render())
     else:
         err(f"error: {exc}")
@@ -47,6 +48,22 @@ def load_definition(path: Path, *, resolve_refs: bool = False) -> ir.Flow:
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     return compile_file(path, resolve_refs=resolve_refs)
+
+
+def load_project(path: Path | None, beside: Path | None = None) -> ProjectConfig:
+    """The project config of a command: ``path``, else ``FDL_CONFIG``, else the ``fdl.yaml``
+    beside the flow file ``beside`` (a flow belongs to the project of its folder), else
+    ``./fdl.yaml``; none of them means an empty config (no bindings, queue ``fdl``).
+
+    Raises:
+        ConfigError: a named file is missing, or the file is invalid (located problems).
+    """
+    _, explicit = config_path(path)
+    if not explicit and beside is not None:
+        candidate = beside.parent / DEFAULT_CONFIG
+        if candidate.is_file():
+            path = candidate
+    return load_config(path)
 
 
 def parse_json_object(text: str, what: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from cli.options import (
     FlowArgument,
     InputOption,
     JsonOption,
-    TaskQueueOption,
+    TaskQueueOverrideOption,
 )
 from cli.service import call, console, print_fields, print_json, print_table
 from worker.service.client import FdlClient
@@ -49,12 +49,13 @@ def start(
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for the end; print the output (exit 3 on failure).")
     ] = False,
-    task_queue: TaskQueueOption = None,
+    task_queue: TaskQueueOverrideOption = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Start the flow's current version. A running execution of that name is returned as it
-    is; a finished one is ExecutionAlreadyExists (exit 1)."""
+    """Start the flow's current version on the task queue it was registered with. A running
+    execution of that name is returned as it is; a finished one is ExecutionAlreadyExists
+    (exit 1)."""
     try:
         payload = parse_json_object(input, "--input")
     except UserError as exc:

@@ -18,11 +18,20 @@ import typer
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from cli.common import EXIT_FLOW_FAILED, UserError, err, fail, load_definition, parse_json_object
+from cli.common import (
+    EXIT_FLOW_FAILED,
+    UserError,
+    err,
+    fail,
+    load_definition,
+    load_project,
+    parse_json_object,
+)
 from cli.options import (
     ConfigOption,
     DebugOption,
     FileArgument,
+    FlowConfigOption,
     InputOption,
     JsonOption,
     ResolveRefsOption,
@@ -32,7 +41,6 @@ from cli.service import unprepared
 from translator import DefinitionError
 from translator.rules import check_name
 from worker.config import ConfigError, ProjectConfig
-from worker.config import load_config as load_project_config
 from worker.contract.outcome import Outcome
 from worker.local.devserver import DevServer, DevServerError, free_port, port_open
 from worker.local.mnsqueue import QueueStore, serve_queue
@@ -76,15 +84,15 @@ def run(
     execution: Annotated[
         str | None, typer.Option("--execution", "-e", help="Execution name (default: a UUID).")
     ] = None,
-    config: ConfigOption = None,
+    config: FlowConfigOption = None,
     task_queue: Annotated[
         str | None,
         typer.Option(
             "--task-queue",
             envvar=connection.TASK_QUEUE_ENV,
             help="Task queue of the execution. Default: a queue of its own for the "
-            "in-process worker; with --no-worker, 'fdl' (the queue `fdl dev` and `fdl worker` "
-            "serve).",
+            "in-process worker; with --no-worker, the project's (the queue `fdl dev` and "
+            "`fdl worker` serve for the same fdl.yaml).",
             show_default=False,
         ),
     ] = None,
@@ -107,8 +115,8 @@ def run(
         definition = load_definition(file, resolve_refs=resolve_refs)
         flow_name = check_name("flow", name or default_flow_name(file))
         payload = parse_json_object(input, "--input")
-        project = load_config(config, beside=file)
-        queue = task_queue or run_task_queue(worker)
+        project = load_project(config, beside=file)
+        queue = task_queue or run_task_queue(worker, project)
         result = asyncio.run(
             _run(flow_name, definition, payload, execution, project, queue, worker)
         )
@@ -143,22 +151,16 @@ def default_flow_name(file: Path) -> str:
     return stem
 
 
-def load_config(path: Path | None, beside: Path | None = None) -> ProjectConfig:
-    """The project config: ``path``, else ./fdl.yaml, else fdl.yaml beside the flow file."""
-    if path is None and beside is not None and not Path("fdl.yaml").is_file():
-        candidate = beside.parent / "fdl.yaml"
-        path = candidate if candidate.is_file() else None
-    return load_project_config(path)
-
-
-def run_task_queue(with_worker: bool) -> str:
+def run_task_queue(with_worker: bool, project: ProjectConfig) -> str:
     """The task queue of ``fdl run`` when none is named.
 
     The in-process worker gets a queue of its own: a worker that ``fdl dev`` or ``fdl worker``
-    runs on the shared queue may have other function bindings, and must not take this run's
-    tasks (nor this worker theirs).
+    runs for the project may run other code, and must not take this run's tasks (nor this
+    worker theirs). Without it, the execution goes to the project's workers.
     """
-    return f"fdl-run-{uuid.uuid4().hex[:12]}" if with_worker else connection.task_queue()
+    if with_worker:
+        return f"fdl-run-{uuid.uuid4().hex[:12]}"
+    return connection.task_queue(None, project.project_task_queue)
 
 
 async def _run(
@@ -260,9 +262,9 @@ def dev(
     (any credentials).
     """
     try:
-        project = load_config(config)
+        project = load_project(config)
         port = port or dev_port()
-        queue = connection.task_queue(task_queue)
+        queue = connection.task_queue(task_queue, project.project_task_queue)
         if port_open("127.0.0.1", port):
             raise UserError(f"port {port} is in use: is another Temporal server running?")
         server = embedded_server(port, ui_port)
@@ -270,7 +272,7 @@ def dev(
             print(f"Temporal server: {server.address} (namespace {server.namespace})")
             print(f"Temporal Web UI: {server.ui_address}")
             if queue_url:
-                print(f"MNS queue API: {queue_url} (queues in {project.queues.db})")
+                print(f"MNS queue API: {queue_url} (queues in {project.queue_db})")
             print(f"worker serving task queue {queue!r}; press Ctrl-C to stop")
             sys.stdout.flush()
             asyncio.run(_serve(server.address, project, queue))
@@ -314,8 +316,9 @@ def worker_command(
     Start as many as you like, on any machine: they share the task queue's work.
     """
     try:
-        project = load_config(config)
-        asyncio.run(_serve(None, project, connection.task_queue(task_queue)))
+        project = load_project(config)
+        queue = connection.task_queue(task_queue, project.project_task_queue)
+        asyncio.run(_serve(None, project, queue))
     except (UserError, ConfigError, ServerUnreachable, ValueError) as exc:
         fail(exc, debug)
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import UserError, fail, parse_json_object
-from cli.options import DebugOption, FlowArgument, JsonOption, TaskQueueOption
+from cli.options import DebugOption, FlowArgument, JsonOption, TaskQueueOverrideOption
 from cli.service import call, console, print_fields, print_json, print_table
 from translator.cron import next_fire_times
 from worker.service.schedule_spec import (
@@ -67,14 +67,15 @@ def create(
     catchup_window: Annotated[
         str, typer.Option("--catchup-window", help=CATCHUP_HELP)
     ] = format_duration(DEFAULT_CATCHUP_WINDOW),
-    task_queue: TaskQueueOption = None,
+    task_queue: TaskQueueOverrideOption = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Create a schedule that starts FLOW's current version whenever --cron fires.
 
-    Each execution gets the input {"triggerTime", "triggerName", "payload"} and is named
-    <schedule>-<unix seconds of the fire time>.
+    Each execution gets the input `{"triggerTime", "triggerName", "payload"}`, is named
+    `<schedule>-<unix seconds of the fire time>` and runs on the task queue the flow is
+    registered with at that time.
     """
     values = _checked(
         debug,

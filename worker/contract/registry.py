@@ -47,6 +47,8 @@ class FlowVersion:
         source: the FDL text it was compiled from.
         description: the flow's description as given with this version ("" = keep the last).
         created: when the version was written (RFC 3339 UTC, the writer's clock).
+        task_queue: the task queue the flow's executions run on from now ("" = keep the
+            last): the queue of the project that published the version.
     """
 
     kind: Literal["flow_version"] = "flow_version"
@@ -55,6 +57,7 @@ class FlowVersion:
     source: str
     description: str = ""
     created: str
+    task_queue: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +70,8 @@ class DefinitionState:
         description: the current description.
         versions: every version in publication order; the last is the current one.
         history_limit: events after which the workflow continues as new.
+        task_queue: the task queue the flow's executions run on ("" for flows registered
+            before flows recorded one: the starter's queue then).
     """
 
     kind: Literal["flow_definition"] = "flow_definition"
@@ -75,16 +80,20 @@ class DefinitionState:
     description: str = ""
     versions: tuple[FlowVersion, ...] = ()
     history_limit: int = HISTORY_LIMIT
+    task_queue: str = ""
 
 
 def fold(state: DefinitionState, published: FlowVersion) -> DefinitionState:
     """The entry after a ``publish`` signal.
 
-    A version equal to the current one (same hash) adds nothing; only a new description
-    it carries is kept. Publishing an older definition again makes it current again.
+    A version equal to the current one (same hash) adds nothing; only a new description or
+    task queue it carries is kept. Publishing an older definition again makes it current
+    again.
     """
     description = published.description or state.description
+    task_queue = published.task_queue or state.task_queue
     current = state.versions[-1].version if state.versions else None
     if published.version == current:
-        return replace(state, description=description)
-    return replace(state, description=description, versions=(*state.versions, published))
+        return replace(state, description=description, task_queue=task_queue)
+    versions = (*state.versions, published)
+    return replace(state, description=description, task_queue=task_queue, versions=versions)

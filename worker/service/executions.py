@@ -91,12 +91,14 @@ async def start_execution(
     *,
     execution_name: str | None = None,
     input: dict[str, Any] | None = None,
-    task_queue: str = DEFAULT_TASK_QUEUE,
+    task_queue: str | None = None,
 ) -> ExecutionInfo:
     """Start the flow's current version (``StartExecution``).
 
     The execution carries that version's definition, so updating the flow later does not
-    change it. A running execution of the same name is returned as it is.
+    change it. A running execution of the same name is returned as it is. It runs on
+    ``task_queue`` when one is named, else on the queue the flow was registered with (the
+    workers of its project), else on ``fdl``.
 
     Raises:
         FlowNotExists: no flow of this name is registered.
@@ -109,7 +111,7 @@ async def start_execution(
         definition=ir.Flow.from_json(flow.definition),
         input=input or {},
         execution_name=execution_name,
-        task_queue=task_queue,
+        task_queue=task_queue or flow.task_queue or DEFAULT_TASK_QUEUE,
         version=flow.version,
     )
     return await describe_execution(client, flow_name, started.execution_name)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,6 +73,8 @@ class RegisteredFlow:
         modified: when its current version was written.
         current: whether ``version`` is the current version.
         versions: every version, oldest first (a republished one appears again).
+        task_queue: the task queue its executions run on ("" when registered by a release
+            that did not record one).
     """
 
     name: str
@@ -84,6 +86,7 @@ class RegisteredFlow:
     modified: str
     current: bool
     versions: tuple[VersionInfo, ...]
+    task_queue: str = ""
 
     def summary(self) -> dict[str, Any]:
         """The fields people and scripts list (no definition, no source)."""
@@ -94,6 +97,7 @@ class RegisteredFlow:
             "created": self.created,
             "modified": self.modified,
             "versions": len(self.versions),
+            "task_queue": self.task_queue,
         }
 
 
@@ -102,14 +106,18 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def new_version(definition: dict[str, Any], source: str, description: str = "") -> FlowVersion:
-    """A version record of ``definition`` (IR JSON), named by its content hash."""
+def new_version(
+    definition: dict[str, Any], source: str, description: str = "", task_queue: str = ""
+) -> FlowVersion:
+    """A version record of ``definition`` (IR JSON), named by its content hash, published by
+    a project whose work runs on ``task_queue``."""
     return FlowVersion(
         version=content_hash(definition),
         definition=definition,
         source=source,
         description=description,
         created=now(),
+        task_queue=task_queue,
     )
 
 
@@ -127,7 +135,8 @@ async def create_flow(
         client: a connected client.
         name: the flow name.
         version: the first version (see :func:`new_version`).
-        task_queue: where workers run the definition workflow (the interpreter's queue).
+        task_queue: the queue the flow's executions run on (recorded with the flow unless
+            ``version`` names one) and where workers run the definition workflow.
         history_limit: events after which the definition workflow continues as new.
 
     Raises:
@@ -135,12 +144,14 @@ async def create_flow(
         ValueError: the name is not legal.
     """
     check_name("flow", name)
+    queue = version.task_queue or task_queue
     state = DefinitionState(
         name=name,
         created=version.created,
         description=version.description,
-        versions=(version,),
+        versions=(replace(version, task_queue=queue),),
         history_limit=history_limit,
+        task_queue=queue,
     )
     try:
         await client.start_workflow(
@@ -151,7 +162,7 @@ async def create_flow(
             # A running entry is the flow; a closed one is a deleted flow, free to create again.
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-            static_summary=f"FDL flow definition **{name}**",
+            static_summary=f"FDL flow definition **{name}**, executions on `{queue}`",
         )
     except WorkflowAlreadyStartedError:
         raise FlowAlreadyExists(f"flow {name!r} already exists") from None
@@ -312,6 +323,7 @@ def registered(state: DefinitionState, version: str | None = None) -> Registered
         modified=current.created,
         current=chosen is current,
         versions=tuple(VersionInfo(version=v.version, created=v.created) for v in state.versions),
+        task_queue=state.task_queue,
     )
 
 

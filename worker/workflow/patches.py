@@ -19,3 +19,9 @@ OWNED_CALLBACK_SUBMIT = "fdl-0.2-owned-callback-submit"
 child start) is cancelled and awaited when the attempt ends (a report won, it timed out, it
 failed), so no submit outlives its attempt and no late ``TaskSubmitted`` shifts event ids.
 Before, a submit still in flight kept running after its attempt ended."""
+
+FLOW_TASK_QUEUE = "fdl-0.2-flow-task-queue"
+"""0.2: an execution a workflow starts (a subflow task's child, a schedule fire) runs on the
+task queue its flow was registered with (``fdl.resolve_flow`` returns it), or the queue a
+schedule names, so it lands on the workers of the flow's own project. Before, it ran on the
+starting workflow's own task queue."""
