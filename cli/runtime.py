@@ -40,10 +40,11 @@ from cli.options import (
 from cli.service import unprepared
 from translator import DefinitionError
 from translator.rules import check_name
+from worker import preflight
 from worker.config import ConfigError, ProjectConfig
 from worker.contract.outcome import Outcome
 from worker.local.devserver import DevServer, DevServerError, free_port, port_open
-from worker.local.mnsqueue import QueueStore, serve_queue
+from worker.local.mnsqueue import QueueFileError, QueueStore, serve_queue
 from worker.process import build_worker
 from worker.service import connection
 from worker.service.connection import ServerUnreachable, connect
@@ -107,15 +108,18 @@ def run(
     """Run one flow to completion and print its output as JSON.
 
     Connects to TEMPORAL_ADDRESS (default 127.0.0.1:7233). When nothing answers there and
-    TEMPORAL_ADDRESS is not set, it starts the embedded Temporal server by itself. Exit 0
+    TEMPORAL_ADDRESS is not set, it starts the embedded Temporal server by itself. Before
+    anything starts, the flow's functions must be bound, importable and callable. Exit 0
     when the flow succeeds, 3 when it fails (its error and cause are printed), 1 for invalid
-    input or definition.
+    input, definition or bindings.
     """
     try:
         definition = load_definition(file, resolve_refs=resolve_refs)
         flow_name = check_name("flow", name or default_flow_name(file))
         payload = parse_json_object(input, "--input")
         project = load_project(config, beside=file)
+        if worker:  # the in-process worker runs the flow's functions: check them first
+            preflight.check(project, [(str(file), file.read_text("utf-8"), definition)])
         queue = task_queue or run_task_queue(worker, project)
         result = asyncio.run(
             _run(flow_name, definition, payload, execution, project, queue, worker)
@@ -263,6 +267,7 @@ def dev(
     """
     try:
         project = load_project(config)
+        preflight.check(project)
         port = port or dev_port()
         queue = connection.task_queue(task_queue, project.project_task_queue)
         if port_open("127.0.0.1", port):
@@ -289,12 +294,14 @@ def local_queue(project: ProjectConfig, port: int) -> Iterator[str | None]:
     if port < 0 or project.queues.backend != "local":
         yield None
         return
-    path = project.queue_db
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        store = QueueStore(path)
+        store = QueueStore(project.queue_db)
+    except QueueFileError as exc:
+        raise UserError(str(exc)) from None
+    try:
         server = serve_queue(store, "127.0.0.1", port)
     except OSError as exc:
+        store.close()
         raise UserError(
             f"cannot serve the local queue on port {port}: {exc.strerror or exc}"
         ) from None
@@ -313,10 +320,13 @@ def worker_command(
 ) -> None:
     """Run a worker against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE until SIGINT or SIGTERM.
 
-    Start as many as you like, on any machine: they share the task queue's work.
+    It serves the project's task queue; every binding of its fdl.yaml must import and be
+    callable before it starts. Start as many as you like, on any machine: they share the
+    task queue's work.
     """
     try:
         project = load_project(config)
+        preflight.check(project)
         queue = connection.task_queue(task_queue, project.project_task_queue)
         asyncio.run(_serve(None, project, queue))
     except (UserError, ConfigError, ServerUnreachable, ValueError) as exc:

@@ -43,7 +43,7 @@ from pydantic import (
 )
 
 from translator.errors import Problem
-from translator.source import Reporter
+from translator.source import Reporter, locate
 from worker import config_source
 from worker.contract.run import DEFAULT_TASK_QUEUE
 
@@ -273,7 +273,7 @@ class ProjectConfig(BaseModel):
             raise ConfigError(reporter.problems)
         for key in _INTERNAL_KEYS:
             if key in data:
-                where = config_source.locate(text.root, (key,), key=True)
+                where = locate(text.root, (key,), key=True)
                 known = config_source.allowed_keys(cls, ())
                 reporter.add(where, key, config_source.unknown_key(key, known))
                 raise ConfigError(reporter.problems)

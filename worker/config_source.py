@@ -20,8 +20,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from translator.errors import Problem, Span
-from translator.model import MappingNode, Node, SequenceNode, key_path, to_json
-from translator.source import Reporter, load
+from translator.model import Node, key_path, to_json
+from translator.source import Reporter, load, locate
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,34 +67,28 @@ def unknown_key(name: str, allowed: list[str]) -> str:
     return f"unknown key '{name}'{hint}{known}"
 
 
-def locate(root: Node | None, loc: tuple[Any, ...], *, key: bool = False) -> Span | None:
-    """The span of the value at ``loc`` (or of its key, with ``key``); the nearest found."""
-    node, span = root, root.span if root is not None else None
-    for part in loc:
-        if isinstance(node, MappingNode):
-            found = next(((k, v) for k, v in node.items if k.name == str(part)), None)
-            if found is None:
-                return span
-            node, span = found[1], (found[0].span if key else found[1].span)
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.items):
-            node = node.items[part]
-            span = node.span
-        else:
-            return span
-    return span
-
-
 def span_of(file: Path, loc: tuple[Any, ...]) -> tuple[Span | None, str | None]:
-    """Where ``loc`` is in ``file`` and the text of that line (``None`` when unreadable)."""
+    """Where the value at ``loc`` is in ``file``, and the text of that line; ``(None, None)``
+    when the file does not set it (or cannot be read)."""
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None, None
     found = read(text, str(file))
+    if not _has(found.data, loc):
+        return None, None
     span = locate(found.root, loc)
     lines = found.reporter.lines
     line = lines[span.line - 1] if span is not None and 0 < span.line <= len(lines) else None
     return span, line
+
+
+def _has(data: Any, loc: tuple[Any, ...]) -> bool:
+    for part in loc:
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return True
 
 
 def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

@@ -121,7 +121,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "examples", root / "examples", ignore=ignore)
     for block in blocks():
         if block.action.startswith("file="):
-            (root / block.action.removeprefix("file=")).write_text(block.text, encoding="utf-8")
+            target = root / block.action.removeprefix("file=")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(block.text, encoding="utf-8")
     return root
 
 

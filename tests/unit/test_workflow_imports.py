@@ -68,6 +68,7 @@ ALLOWED: dict[str, set[str]] = {
     "worker.local": {"worker.contract"},
     "worker.config": {"translator", "worker.contract", "worker.config_source"},
     "worker.config_source": {"translator"},
+    "worker.preflight": {"translator", "worker.config", "worker.config_source", "worker.local"},
     "worker.service": {"translator", "worker.contract", "worker.service"},
     "worker.activities": {
         "translator.rules",

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from worker.local.mnsqueue import tables
+from worker.local.mnsqueue import queuefile, tables
 from worker.local.mnsqueue.errors import MnsError, QueueAlreadyExist, QueueNotExist
 from worker.local.mnsqueue.model import (
     DEFAULT_PRIORITY,
@@ -45,6 +45,7 @@ from worker.local.mnsqueue.model import (
     check_queue_name,
     check_range,
 )
+from worker.local.mnsqueue.queuefile import QueueFileError
 from worker.local.mnsqueue.tables import QueueRow
 
 # How often a waiting receiver looks for commits by other processes (a cheap PRAGMA read).
@@ -64,6 +65,10 @@ class QueueStore:
         path: The database file (created with its folder), or ``":memory:"``.
         auto_create: Create unknown queues on send and receive.
         clock: Seconds since the epoch; tests pass a fake one.
+
+    Raises:
+        QueueFileError: ``path`` cannot hold queues (another kind of file, a folder, a place
+            that cannot be written); nothing is created then.
     """
 
     def __init__(
@@ -74,22 +79,29 @@ class QueueStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            queuefile.check(path)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise QueueFileError(f"queue file {path}: {exc.strerror or exc}") from None
         self.path = str(path)
         self.auto_create = auto_create
         self._clock = clock
-        self._conn = sqlite3.connect(
-            self.path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
         self._lock = threading.Lock()
         self._conditions: dict[str, threading.Condition] = {}
         self._wakeups: dict[str, int] = {}
         self._closed = False
         self._last_purge = 0
-        with self._transaction() as conn:
-            tables.create_schema(conn)
+        try:
+            self._conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            with self._transaction() as conn:
+                tables.create_schema(conn)
+        except sqlite3.DatabaseError as exc:  # checked above; what a race or the disk says
+            raise QueueFileError(f"queue file {path}: {exc}") from None
 
     def __enter__(self) -> QueueStore:
         return self
