@@ -43,6 +43,11 @@ def fail(exc: BaseException, debug: bool = False, code: int = EXIT_INVALID) -> N
     raise typer.Exit(code) from None
 
 
+def trace_block(trace: str) -> str:
+    """A handler's frames for people, under the header Python's own tracebacks have."""
+    return f"handler traceback (most recent call last):\n{trace}"
+
+
 def load_definition(path: Path, *, resolve_refs: bool = False) -> ir.Flow:
     """Compile an FDL file; a missing or unreadable file is a :class:`UserError`."""
     if not path.is_file():

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from cli import history
-from cli.common import EXIT_FLOW_FAILED, UserError, fail, parse_json_object
+from cli.common import EXIT_FLOW_FAILED, UserError, fail, parse_json_object, trace_block
 from cli.options import (
     DebugOption,
     ExecutionArgument,
@@ -76,6 +76,8 @@ def start(
         console.print(f"execution {info.name} {info.status.lower()}: {info.error}", markup=False)
         if info.cause:
             console.print(f"cause: {info.cause}", markup=False)
+        if info.trace:
+            console.print(trace_block(info.trace), markup=False)
     else:
         console.print(
             f"execution {info.name} of flow {flow} {info.status.lower()}, version {info.version}",
@@ -120,6 +122,8 @@ def describe(
             "cause": info.cause,
         }
     )
+    if info.trace:
+        console.print(trace_block(info.trace), markup=False)
 
 
 @execution_app.command("list")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import sys
 import uuid
@@ -26,6 +27,7 @@ from cli.common import (
     load_definition,
     load_project,
     parse_json_object,
+    trace_block,
 )
 from cli.options import (
     ConfigOption,
@@ -144,6 +146,8 @@ def run(
         err(f"flow {result.status.lower()}: {result.error}")
         if result.cause:
             err(f"cause: {result.cause}")
+        if result.trace:
+            err(trace_block(result.trace))
     if result.status != "Succeeded":
         raise typer.Exit(EXIT_FLOW_FAILED)
 
@@ -235,6 +239,9 @@ async def optional_worker(
     if not enabled:
         yield
         return
+    # A failing function is logged by the activity; fdl run prints the execution's failure
+    # with the same frames at the end, so the in-process worker's copy is not shown.
+    logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
     async with build_worker(client, task_queue=task_queue, config=project):
         yield
 

@@ -54,6 +54,7 @@ class ExecutionInfo:
         output: the output of a succeeded execution.
         error: the FDL error name of a failed, timed-out or stopped execution.
         cause: its cause.
+        trace: the handler's own frames, when a handler's exception failed it.
     """
 
     flow_name: str
@@ -66,10 +67,12 @@ class ExecutionInfo:
     output: dict[str, Any] | None = None
     error: str = ""
     cause: str = ""
+    trace: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form, with the original API's field names (fields that do not apply are
-        left out); ``Error`` and ``Cause`` are the names StopExecution and the history use."""
+        left out); ``Error`` and ``Cause`` are the names StopExecution and the history use,
+        ``StackTrace`` the handler's frames (ours)."""
         data = {
             "FlowName": self.flow_name,
             "Name": self.name,
@@ -81,6 +84,7 @@ class ExecutionInfo:
             "Output": self.output,
             "Error": self.error,
             "Cause": self.cause,
+            "StackTrace": self.trace,
         }
         return {key: value for key, value in data.items() if value not in (None, "")}
 
@@ -254,6 +258,7 @@ async def _info(
         output=ended.output,
         error=ended.error,
         cause=ended.cause,
+        trace=ended.trace,
     )
 
 

@@ -281,5 +281,5 @@ def child_failure(exc: ChildWorkflowError, flow: str, name: str) -> errors.FlowE
     if ended.status == "Stopped":
         return errors.FlowError(ended.error, f"{child} was stopped: {ended.cause}")
     if isinstance(exc.cause, ApplicationError):
-        return errors.FlowError(ended.error, ended.cause)
+        return errors.FlowError(ended.error, ended.cause, origin=errors.user_failure(exc.cause))
     return errors.FlowError(ended.error, f"{child} failed: {exc.cause or exc}")
