@@ -52,6 +52,7 @@ def test_create_send_list_and_peek(app: typer.Typer, tmp_path: Path) -> None:
 
 
 def test_queue_errors_exit_1_without_traceback(app: typer.Typer, tmp_path: Path) -> None:
+    assert run(app, "create", "jobs", "--db", str(tmp_path / "q.db"))[0] == 0
     code, _, err = run(app, "peek", "nothere", "--db", str(tmp_path / "q.db"))
     assert code == 1
     assert err == "error: QueueNotExist: The queue name you provided is not exist.\n"
