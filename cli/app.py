@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from importlib import metadata
+from typing import Annotated
 
 import typer
 
@@ -24,6 +26,31 @@ app = typer.Typer(
     # Docstrings are wrapped source lines: Markdown joins them into paragraphs again.
     rich_markup_mode="markdown",
 )
+PACKAGE = "fdl-temporal"
+"""The distribution name, whose installed version ``fdl --version`` prints."""
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        print(f"{PACKAGE} {metadata.version(PACKAGE)}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print fdl-temporal's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Run Alibaba Cloud Serverless Workflow (FDL) flows as durable Temporal workflows."""
+
+
 definitions.register(app)
 runtime.register(app)
 queue.register(app)

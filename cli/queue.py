@@ -11,7 +11,6 @@ or a port in use, 2 usage.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import signal
@@ -29,11 +28,13 @@ from worker.config import QUEUE_DB_ENV
 from worker.local.mnsqueue import (
     Credentials,
     MnsError,
+    QueueAttributes,
     QueueFileError,
     QueueSettings,
     QueueStore,
     serve_queue,
 )
+from worker.local.mnsqueue.xmlcodec import message_fields, queue_fields
 
 DEFAULT_DB = Path(".fdl") / "queue.db"
 DEFAULT_PORT = 8234
@@ -113,6 +114,7 @@ def create(
         int | None, typer.Option(help="Seconds a message is kept (default 345600, 4 days).")
     ] = None,
     db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Create a queue (nothing changes if it exists with these attributes)."""
@@ -128,7 +130,10 @@ def create(
             created = store.create_queue(name, settings)
     except (MnsError, QueueFileError) as exc:
         fail(exc, debug)
-    err(f"created queue {name}" if created else f"queue {name} already exists")
+    if as_json:
+        print(json.dumps({"QueueName": name, "Created": created}))
+    else:
+        err(f"created queue {name}" if created else f"queue {name} already exists")
 
 
 @queue_app.command("list")
@@ -146,7 +151,7 @@ def list_queues(
     except (MnsError, QueueFileError) as exc:
         fail(exc, debug)
     if as_json:
-        print(json.dumps([dataclasses.asdict(queue) for queue in queues], indent=2))
+        print(json.dumps([_queue_json(queue) for queue in queues], indent=2))
         return
     print(f"{'QUEUE':<32} {'ACTIVE':>8} {'INACTIVE':>8} {'DELAYED':>8}")
     for queue in queues:
@@ -169,7 +174,7 @@ def peek(
     except (MnsError, QueueFileError) as exc:
         fail(exc, debug)
     if as_json:
-        print(json.dumps([dataclasses.asdict(message) for message in messages], indent=2))
+        print(json.dumps([message_fields(message) for message in messages], indent=2))
         return
     if not messages:
         err(f"no visible message in {name}")
@@ -187,9 +192,13 @@ def send(
         int | None, typer.Option(help="Seconds before it can be received (default: the queue's).")
     ] = None,
     db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Send one message (receivers of a running server see it within a fraction of a second)."""
+    """Send one message (receivers of a running server see it within a fraction of a second).
+
+    Prints the message id (with --json, MNS's MessageId and MessageBodyMD5).
+    """
     try:
         text = Path(body[1:]).read_text(encoding="utf-8") if body.startswith("@") else body
         with open_store(db) as store:
@@ -198,7 +207,15 @@ def send(
         fail(UserError(f"cannot read {body[1:]}: {exc.strerror}"), debug)
     except (MnsError, QueueFileError) as exc:
         fail(exc, debug)
-    print(result.message_id)
+    if as_json:
+        print(json.dumps({"MessageId": result.message_id, "MessageBodyMD5": result.body_md5}))
+    else:
+        print(result.message_id)
+
+
+def _queue_json(queue: QueueAttributes) -> dict[str, object]:
+    """A queue with MNS's field names (GetQueueAttributes), ``LoggingEnabled`` a boolean."""
+    return queue_fields(queue) | {"LoggingEnabled": queue.settings.logging_enabled}
 
 
 def open_store(db: Path, *, existing: bool = False, auto_create: bool = True) -> QueueStore:

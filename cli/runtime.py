@@ -208,9 +208,7 @@ async def _run(request: RunRequest) -> Outcome:
     with the client still open (:func:`_wait_or_leave`).
     """
     interrupted = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in INTERRUPTS:
-        loop.add_signal_handler(sig, interrupted.set)
+    listening = _listen(interrupted)
     progress = _Progress()
     body = asyncio.create_task(_run_body(request, interrupted, progress))
     signalled = asyncio.create_task(interrupted.wait())
@@ -223,8 +221,20 @@ async def _run(request: RunRequest) -> Outcome:
         return await body
     finally:
         signalled.cancel()
+        for sig in listening:
+            asyncio.get_running_loop().remove_signal_handler(sig)
+
+
+def _listen(interrupted: asyncio.Event) -> list[signal.Signals]:
+    """Let SIGINT and SIGTERM set ``interrupted``; the signals now handled (none when
+    ``fdl run`` runs off the main thread, as in a program's thread, where none arrive)."""
+    loop = asyncio.get_running_loop()
+    try:
         for sig in INTERRUPTS:
-            loop.remove_signal_handler(sig)
+            loop.add_signal_handler(sig, interrupted.set)
+    except (RuntimeError, ValueError):  # not the main thread
+        return []
+    return list(INTERRUPTS)
 
 
 async def _run_body(

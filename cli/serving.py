@@ -8,10 +8,12 @@ Both serve one project: its ``fdl.yaml`` bindings, checked before anything start
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -79,6 +81,14 @@ def dev(
     ] = QUEUE_PORT,
     config: ConfigOption = None,
     task_queue: TaskQueueOption = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the addresses as one JSON object (TemporalAddress, Namespace, WebUi, "
+            "QueueApi, QueueFile, TaskQueue) instead of lines for people.",
+        ),
+    ] = False,
     debug: DebugOption = False,
 ) -> None:
     """Start the embedded Temporal server, the local MNS queue and a worker, until Ctrl-C.
@@ -97,15 +107,52 @@ def dev(
             raise UserError(f"port {port} is in use: is another Temporal server running?")
         server = embedded_server(port, ui_port)
         with server, local_queue(project, queue_port) as queue_url:
-            print(f"Temporal server: {server.address} (namespace {server.namespace})")
-            print(f"Temporal Web UI: {server.ui_address}")
-            if queue_url:
-                print(f"MNS queue API: {queue_url} (queues in {project.queue_db})")
-            print(f"worker serving task queue {queue!r}; press Ctrl-C to stop")
+            served = DevAddresses(
+                server=server, queue_url=queue_url, queue_file=project.queue_db, task_queue=queue
+            )
+            print(json.dumps(served.to_json()) if as_json else served.for_people())
             sys.stdout.flush()
             asyncio.run(_serve(server.address, project, queue))
     except (UserError, ConfigError, DevServerError, ServerUnreachable, ValueError) as exc:
         fail(exc, debug)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DevAddresses:
+    """What ``fdl dev`` serves: the server, the queue API and the file it really serves."""
+
+    server: DevServer
+    queue_url: str | None
+    queue_file: Path
+    task_queue: str
+
+    def for_people(self) -> str:
+        lines = [
+            f"Temporal server: {self.server.address} (namespace {self.server.namespace})",
+            f"Temporal Web UI: {self.server.ui_address}",
+        ]
+        if self.queue_url:
+            lines.append(f"MNS queue API: {self.queue_url} (queues in {shown(self.queue_file)})")
+        lines.append(f"worker serving task queue {self.task_queue!r}; press Ctrl-C to stop")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "TemporalAddress": self.server.address,
+            "Namespace": self.server.namespace,
+            "WebUi": self.server.ui_address,
+            "QueueApi": self.queue_url,
+            "QueueFile": str(self.queue_file.absolute()) if self.queue_url else None,
+            "TaskQueue": self.task_queue,
+        }
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the current folder when it lies inside it (as people type it)."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @contextmanager

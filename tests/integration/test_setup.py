@@ -103,18 +103,18 @@ async def test_setup_creates_a_missing_namespace_and_the_registry_namespace(
 
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {
-        "namespace": "fresh",
-        "steps": [
-            {"item": "namespace fresh", "status": "created"},
-            {"item": "search attribute FdlFlow (Keyword)", "status": "created"},
-            {"item": "namespace fresh-fdl", "status": "created"},
+        "Namespace": "fresh",
+        "Steps": [
+            {"Item": "namespace fresh", "Status": "created"},
+            {"Item": "search attribute FdlFlow (Keyword)", "Status": "created"},
+            {"Item": "namespace fresh-fdl", "Status": "created"},
         ],
     }
     assert await FdlClient(fresh).list_executions("greeting") == []
     registry = await Client.connect(bare.address, namespace="fresh-fdl")
     assert await registry.count_workflows() is not None
     again = fdl("setup", "--registry-namespace", "--json", address=bare.address, namespace="fresh")
-    assert {step["status"] for step in json.loads(again.stdout)["steps"]} == {"present"}
+    assert {step["Status"] for step in json.loads(again.stdout)["Steps"]} == {"present"}
 
 
 async def test_a_refused_attribute_prints_the_operator_command(bare: BareDevServer) -> None:

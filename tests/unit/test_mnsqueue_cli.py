@@ -44,8 +44,8 @@ def test_create_send_list_and_peek(app: typer.Typer, tmp_path: Path) -> None:
     message_id = out.strip()
     code, out, _ = run(app, "list", "--json", "--db", db)
     [listed] = json.loads(out)
-    assert (listed["name"], listed["active_messages"]) == ("jobs", 1)
-    assert listed["settings"]["visibility_timeout"] == 5
+    assert (listed["QueueName"], listed["ActiveMessages"]) == ("jobs", 1)
+    assert listed["VisibilityTimeout"] == 5
     code, out, _ = run(app, "peek", "jobs", "--db", db)
     assert out.split() == [message_id, "priority", "2", '{"task_token":', '"t"}']
     assert "jobs" in run(app, "list", "--db", db)[1]
