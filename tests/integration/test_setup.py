@@ -44,11 +44,14 @@ FULL = "full"
 """A namespace whose ten Keyword slots (the SQL visibility store's limit) are taken."""
 WRONG_TYPE = "wrongtype"
 """A namespace where FdlFlow exists as a Text attribute."""
+UNPREPARED = "unprepared"
+"""A namespace nobody runs ``fdl setup`` for."""
 
 
 @pytest.fixture(scope="module")
 def bare() -> Iterator[BareDevServer]:
-    with BareDevServer(ui_port=None, extra_namespaces=(FULL, WRONG_TYPE)) as server:
+    namespaces = (FULL, WRONG_TYPE, UNPREPARED)
+    with BareDevServer(ui_port=None, extra_namespaces=namespaces) as server:
         yield server
 
 
@@ -154,6 +157,29 @@ async def test_an_attribute_of_another_type_is_reported_not_changed(bare: BareDe
         "Keyword: remove it with `temporal operator search-attribute remove --namespace "
         "wrongtype --name FdlFlow`, then run `fdl setup` again\n"
     )
+
+
+def test_every_command_meeting_an_unprepared_namespace_says_so_in_one_line(
+    bare: BareDevServer, tmp_path: Path
+) -> None:
+    flow_file = tmp_path / "greeting.yaml"
+    flow_file.write_text(GREETING)
+    created = fdl("flow", "create", "greeting", str(flow_file), address=bare.address,
+                  namespace=UNPREPARED)  # fmt: skip
+    assert created.returncode == 0, created.stderr  # the registry needs no search attribute
+    expected = MISSING.replace("namespace default", f"namespace {UNPREPARED}")
+    for command in (
+        ["run", str(flow_file)],
+        ["run", str(flow_file), "--no-worker"],
+        ["execution", "start", "greeting", "--wait"],
+        ["execution", "list", "greeting"],
+        ["schedule", "create", "greeting", "nightly", "--cron", "0 0 3 * * *"],
+        ["schedule", "list", "greeting"],
+    ):
+        done = fdl(*command, address=bare.address, namespace=UNPREPARED)
+        assert (done.returncode, done.stdout) == (1, ""), command
+        assert done.stderr.splitlines() == [f"error: {expected}"], (command, done.stderr)
+        assert "Traceback" not in done.stderr, command
 
 
 def test_setup_on_the_embedded_dev_server_finds_everything(dev_server: DevServer) -> None:
