@@ -71,7 +71,9 @@ def validate(
     for path in files:
         found, flow = _check(path, resolve_refs=resolve_refs, debug=debug)
         if flow is not None and project is not None:
-            found += preflight.unbound(str(path), path.read_text("utf-8"), flow, project)
+            text = path.read_text("utf-8")
+            found += preflight.unbound(str(path), text, flow, project)
+            found += preflight.mns_destinations(str(path), text, flow, project)
             flows.append(flow)
         problems.extend(found)
         _report(found, f"{path}: ok", as_json)

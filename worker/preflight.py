@@ -9,7 +9,9 @@ A binding mistake would otherwise surface only when a step runs (``FC.FunctionNo
 - :func:`handlers`: every Python handler imports and is callable (located at its
   ``handler:`` in ``fdl.yaml``). The modules are imported in a separate interpreter, so the
   worker itself still imports each one on its first call, like an FC cold start;
-- :func:`queue_file`: the local queue file exists as a queue file or can be created.
+- :func:`queue_file`: the local queue file exists as a queue file or can be created;
+  :func:`mns_destinations`: with the ``mns`` backend, every queue and topic a flow sends to
+  exists (MNS creates none on send), asked of the endpoint.
 
 Each returns :class:`~translator.errors.Problem` s, rendered as ``FILE:LINE:COL: key.path:
 message`` like every definition problem.
@@ -22,14 +24,17 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from translator import ir
 from translator.errors import Problem
 from translator.references import references
 from translator.source import Reporter, load, locate
 from worker import config_source
+from worker.activities.messages import mns_account
 from worker.config import QUEUE_DB_ENV, ConfigError, ProjectConfig
 from worker.local.mnsqueue import queuefile
 
@@ -145,6 +150,59 @@ def queue_file(config: ProjectConfig) -> list[Problem]:
     return [_config_problem(config, ("queues", "db"), f"queue file {config.queue_db} {reason}")]
 
 
+MNS_TIMEOUT = 10
+"""Seconds to wait for the MNS endpoint when checking that queues and topics exist."""
+
+
+def mns_destinations(file: str, text: str, flow: ir.Flow, config: ProjectConfig) -> list[Problem]:
+    """With the ``mns`` backend: the queues and topics ``flow`` sends to that do not exist."""
+    sends = [
+        r for r in references(flow) if isinstance(r.resource, ir.QueueResource | ir.TopicResource)
+    ]
+    if config.queues.backend != "mns" or not sends:
+        return []
+    try:
+        account = mns_account(config.queues)
+    except ConfigError as exc:
+        return exc.problems
+    account.mns_client.http.set_connection_timeout(MNS_TIMEOUT)
+    reporter, root, checked = Reporter(file, text), load(text, Reporter(file, text)), set()
+    for reference in sends:
+        resource = reference.resource
+        kind, name = _destination(resource)
+        if (kind, name) in checked:
+            continue
+        checked.add((kind, name))
+        problem = _mns_problem(account, kind, name, config.queues.endpoint or "")
+        if problem:
+            reporter.add(locate(root, reference.loc), reference.path, problem)
+    return reporter.problems
+
+
+def _destination(resource: ir.Resource) -> tuple[str, str]:
+    if isinstance(resource, ir.TopicResource):
+        return "topic", resource.topic
+    assert isinstance(resource, ir.QueueResource)
+    return "queue", resource.queue
+
+
+def _mns_problem(account: Any, kind: str, name: str, endpoint: str) -> str | None:
+    from mns.mns_exception import MNSExceptionBase, MNSServerException  # type: ignore[import-untyped]
+
+    target = account.get_topic(name) if kind == "topic" else account.get_queue(name)
+    try:
+        with warnings.catch_warnings():  # the SDK warns about attributes it reads for us
+            warnings.simplefilter("ignore", DeprecationWarning)
+            target.get_attributes()
+    except MNSServerException as exc:
+        if exc.type in ("QueueNotExist", "TopicNotExist"):
+            return f"{kind} {name!r} does not exist at {endpoint} (MNS creates none on send)"
+        return f"cannot check {kind} {name!r} at {endpoint}: {exc.type}: {exc.message}"
+    except MNSExceptionBase as exc:
+        return f"cannot check {kind} {name!r} at {endpoint}: {exc.type}: {exc.message}"
+    return None
+
+
 def _probe(base_dir: Path, targets: dict[str, str]) -> dict[str, str | None]:
     command = [sys.executable, "-c", _PROBE, str(base_dir), json.dumps(targets)]
     try:
@@ -190,6 +248,7 @@ def check(
         listed = list(flows)
         for file, text, flow in listed:
             problems += unbound(file, text, flow, config)
+            problems += mns_destinations(file, text, flow, config)
         problems += handlers(config, used_functions(flow for _, _, flow in listed))
         if sends_messages(flow for _, _, flow in listed):
             problems += queue_file(config)

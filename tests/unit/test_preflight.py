@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.app import app
+from worker.local.mnsqueue import Credentials, QueueStore, serve_queue
 
 FLOW = """\
 version: v1
@@ -160,4 +161,37 @@ def test_an_invalid_config_is_located_in_validate(project: Path) -> None:
     assert err.splitlines()[0] == (
         f"{project / 'fdl.yaml'}:3:5: functions.shop/reserve.handlr: unknown key 'handlr'; "
         "did you mean 'handler'?"
+    )
+
+
+def test_with_the_mns_backend_every_queue_a_flow_sends_to_must_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MNS creates no queue on send: a missing one is found before the flow runs (here the
+    MNS endpoint is the local queue's API, which creates none either without auto-create)."""
+    monkeypatch.setenv("MNS_ID", "id")
+    monkeypatch.setenv("MNS_KEY", "key")
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(
+        "version: v1\ntype: flow\nsteps:\n"
+        "  - {type: task, name: a, resourceArn: 'acs:mns:::/queues/ready/messages'}\n"
+        "  - {type: task, name: b, resourceArn: 'acs:mns:::/queues/jobs/messages'}\n"
+    )
+    with QueueStore(tmp_path / "mns.db", auto_create=False) as store:
+        store.create_queue("ready")
+        server = serve_queue(store, credentials=Credentials("id", "key"))
+        server.start()
+        try:
+            config = tmp_path / "fdl.yaml"
+            config.write_text(
+                f"queues:\n  backend: mns\n  endpoint: {server.url}\n"
+                "  access_key_id: ${MNS_ID}\n  access_key_secret: ${MNS_KEY}\n"
+            )
+            code, out, err = fdl("validate", "--config", config, flow)
+        finally:
+            server.stop()
+    assert (code, out) == (1, f"{config}: ok\n")  # the bindings are fine; the flow is not
+    assert err.splitlines()[0] == (
+        f"{flow}:5:40: steps[1].resourceArn: queue 'jobs' does not exist at {server.url} "
+        "(MNS creates none on send)"
     )

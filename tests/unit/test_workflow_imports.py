@@ -68,7 +68,13 @@ ALLOWED: dict[str, set[str]] = {
     "worker.local": {"worker.contract"},
     "worker.config": {"translator", "worker.contract", "worker.config_source"},
     "worker.config_source": {"translator"},
-    "worker.preflight": {"translator", "worker.config", "worker.config_source", "worker.local"},
+    "worker.preflight": {
+        "translator",
+        "worker.activities",
+        "worker.config",
+        "worker.config_source",
+        "worker.local",
+    },
     "worker.service": {"translator", "worker.contract", "worker.service"},
     "worker.activities": {
         "translator.rules",
