@@ -139,7 +139,7 @@ steps:
         await FdlClient(client, task_queue=parent_queue).create_flow(parent, parent_text)
         anywhere = FdlClient(client)  # names no queue: each flow's own applies
         started = await anywhere.start_execution(parent)
-        ended = await anywhere.describe_execution(parent, started.name, wait_seconds=None)
+        ended = await anywhere.describe_execution(parent, started.name, wait_seconds=30)
         assert ended.status == "Succeeded", ended
         assert await queue_of(client, f"{parent}:{started.name}") == parent_queue
         assert await queue_of(client, f"{child}:sub") == child_queue
