@@ -285,7 +285,7 @@ def next_command(
         )
         text = schedule.cron
     if as_json:
-        print_json({"cronExpression": text, "nextFireTimes": [rfc3339(t) for t in times]})
+        print_json({"CronExpression": text, "NextFireTimes": [rfc3339(t) for t in times]})
         return
     for moment in times:
         local = moment.isoformat()
