@@ -18,10 +18,10 @@ from typing import Annotated
 import typer
 
 from cli.common import UserError, err, fail
-from worker.api import DEFAULT_TASK_QUEUE
-from worker.client import temporal_address
+from cli.options import DebugOption, TaskQueueOption
 from worker.fnfapi.auth import Authenticator, KeysError, load_keys
 from worker.fnfapi.server import ApiServer, ApiServerError, ApiSettings
+from worker.service.connection import target
 
 DEFAULT_PORT = 8235
 """Port of the API that ``fdl api serve`` and ``fdl dev`` serve."""
@@ -77,16 +77,9 @@ def serve(
         bool,
         typer.Option("--open", help="Accept any key and signature (loopback only; development)."),
     ] = False,
-    task_queue: Annotated[
-        str,
-        typer.Option(
-            "--task-queue",
-            envvar="FDL_TASK_QUEUE",
-            help="Task queue of the workers that run flows.",
-        ),
-    ] = DEFAULT_TASK_QUEUE,
+    task_queue: TaskQueueOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every refusal.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Serve the FnF API (version 2019-03-15) until Ctrl-C, over TEMPORAL_ADDRESS.
 
@@ -103,7 +96,7 @@ def serve(
     except OSError as exc:
         fail(UserError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"), debug)
     print(server.url, flush=True)
-    err(f"FnF API on {server.url} over Temporal at {temporal_address()}")
+    err(f"FnF API on {server.url} over Temporal at {target().address}")
     err("any access key accepted (open mode)" if auth.open else f"{len(auth.keys or {})} key(s)")
     try:
         asyncio.run(server.serve())
@@ -115,7 +108,9 @@ def serve(
 
 
 @contextmanager
-def local_api(address: str, namespace: str, port: int, task_queue: str) -> Iterator[str | None]:
+def local_api(
+    address: str, namespace: str, port: int, task_queue: str | None
+) -> Iterator[str | None]:
     """Serve the API for ``fdl dev`` while the block runs; yields its URL (``None``: port -1).
 
     The keys come from the environment (``FDL_API_ACCESS_KEY_ID`` / ``_SECRET``,

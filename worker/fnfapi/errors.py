@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 
 from translator import DefinitionError
-from worker.api import ServiceError
-from worker.callbacks import TaskReportError
+from worker.service.errors import ServiceError
 
 STATUS = {
     "ActionNotSupported": 400,
@@ -80,9 +79,6 @@ def api_error(exc: BaseException) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, ServiceError):
-        message = str(exc.args[0]) if exc.args else exc.code
-        return ApiError(RENAMED.get(exc.code, exc.code), message)
-    if isinstance(exc, TaskReportError):
         return ApiError(RENAMED.get(exc.code, exc.code), exc.message)
     if isinstance(exc, DefinitionError):
         return invalid("invalid Definition: " + "; ".join(str(exc).splitlines()))

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from worker.api import check_name
+from translator.rules import check_name
 from worker.fnfapi.errors import invalid, missing
 
 MAX_FIELDS = 200

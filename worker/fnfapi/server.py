@@ -17,11 +17,11 @@ from types import TracebackType
 
 import uvicorn
 
-from worker.api import DEFAULT_TASK_QUEUE
-from worker.client import FdlClient
 from worker.fnfapi.actions import Context
 from worker.fnfapi.app import create_app
 from worker.fnfapi.auth import Authenticator, check_bind
+from worker.service.client import FdlClient
+from worker.service.connection import ServerUnreachable
 
 STARTUP_TIMEOUT = 30.0
 """Seconds :meth:`ApiServer.start` waits for Temporal and the port to be ready."""
@@ -47,7 +47,7 @@ class ApiSettings:
     authenticator: Authenticator
     address: str | None = None
     namespace: str | None = None
-    task_queue: str = DEFAULT_TASK_QUEUE
+    task_queue: str | None = None
     report_wait: float = 5.0
     sync_timeout: float = 300.0
 
@@ -96,8 +96,8 @@ class ApiServer:
             fdl = await FdlClient.connect(
                 settings.address, settings.namespace, task_queue=settings.task_queue
             )
-        except RuntimeError as exc:
-            raise ApiServerError(f"cannot connect to Temporal: {exc}") from None
+        except ServerUnreachable as exc:
+            raise ApiServerError(str(exc)) from None
         context = Context(
             fdl=fdl, report_wait=settings.report_wait, sync_timeout=settings.sync_timeout
         )

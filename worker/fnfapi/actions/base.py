@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from worker.client import FdlClient
 from worker.fnfapi.params import Params
+from worker.service.client import FdlClient
 
 Handler = Callable[["Context", Params], Awaitable[dict[str, Any]]]
 

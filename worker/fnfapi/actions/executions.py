@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from worker.executions import status_name
 from worker.fnfapi.actions.base import DEFAULT_LIMIT, Context, action, page
 from worker.fnfapi.errors import invalid
 from worker.fnfapi.params import Params
+from worker.service.outcome import status_name
 
 MAX_WAIT_SECONDS = 60
 """``DescribeExecution``'s ``WaitTimeSeconds`` at most (the original's limit)."""
@@ -42,7 +42,7 @@ async def start_sync_execution(ctx: Context, params: Params) -> dict[str, Any]:
     given = params.name("ExecutionName", "execution", required=False)
     # Names of synchronous executions need not be unique: each run gets a fresh suffix.
     suffix = uuid.uuid4().hex
-    name = f"{given[: 127 - len(suffix)]}-{suffix}" if given else suffix
+    name = f"{given[: 127 - len(suffix)]}-{suffix}" if given else None
     started = await ctx.fdl.start_execution(flow, name=name, **_start_options(params))
     info = await ctx.fdl.describe_execution(flow, started.name, wait_seconds=ctx.sync_timeout)
     return info.to_json()

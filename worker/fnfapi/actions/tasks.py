@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from worker.callbacks import MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH
+from translator.rules import MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH
 from worker.fnfapi.actions.base import Context, action
 from worker.fnfapi.params import Params
 

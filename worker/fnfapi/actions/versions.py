@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from worker.flow_versions import alias_json, version_json
 from worker.fnfapi.actions.base import Context, action, page, slice_page
 from worker.fnfapi.errors import invalid
 from worker.fnfapi.params import Params
+from worker.service.versions import alias_json, version_json
 
 MAX_DESCRIPTION = 256
 
