@@ -25,8 +25,8 @@ from alibabacloud_fnf20190315.client import Client as NewClient
 from alibabacloud_tea_openapi import models as open_api_models
 from aliyunsdkcore.client import AcsClient
 
-from worker.devserver import DevServer
 from worker.fnfapi.signature import sign
+from worker.local.devserver import DevServer
 
 FDL = str(Path(sys.executable).parent / "fdl")
 AK, SK = "test-ak", "test-secret"

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from worker.config import ProjectConfig
-from worker.devserver import DevServer
+from worker.local.devserver import DevServer
 
 WAITING = """\
 version: v1
@@ -151,7 +151,7 @@ async def test_flow_actions_with_the_new_sdk_match_the_cli(api: str) -> None:
         updated["Definition"],
         "only the description",
     )
-    revisions = (await cli("flow", "describe", name))["Revisions"]
+    revisions = (await cli("flow", "describe", name))["Versions"]
     assert len(revisions) == 2  # the description alone stores no new revision
 
     second = fresh("flow")
@@ -252,7 +252,7 @@ async def test_execution_actions_with_the_new_sdk_match_the_cli(api: str) -> Non
     assert stopped["Status"] == "Stopped"
     stopped_cli = await cli("execution", "describe", flow, "b")
     assert same_fields(stopped, stopped_cli | {"RoleArn": ""})
-    assert (stopped_cli["Status"], stopped_cli["ErrorCode"], stopped_cli["ErrorMessage"]) == (
+    assert (stopped_cli["Status"], stopped_cli["Error"], stopped_cli["Cause"]) == (
         "Stopped",
         "Halt",
         "by hand",
@@ -482,7 +482,7 @@ async def test_task_reports_with_both_sdks(api: str, tmp_path: Path) -> None:
     legacy_done = await cli("execution", "describe", flow, "legacy", "--wait", "10")
     assert json.loads(legacy_done["Output"]) == {"by": "legacy"}
     failed = await cli("execution", "describe", flow, "failed", "--wait", "10")
-    assert (failed["Status"], failed["ErrorCode"], failed["ErrorMessage"]) == (
+    assert (failed["Status"], failed["Error"], failed["Cause"]) == (
         "Failed",
         "JobFailed",
         "disk full",
@@ -522,7 +522,7 @@ async def test_the_18_classic_actions_with_the_legacy_sdk(api: str) -> None:
     assert history["Events"] == (await cli("execution", "history", flow, "e"))["Events"]
     await call("StartExecution", FlowName=flow, ExecutionName="long", Input='{"seconds": 600}')
     stopped = await call("StopExecution", FlowName=flow, ExecutionName="long", Error="E")
-    assert (stopped["Status"], stopped["ErrorCode"]) == ("Stopped", "E")
+    assert (stopped["Status"], stopped["Error"]) == ("Stopped", "E")
     schedule = await call(
         "CreateSchedule", FlowName=flow, ScheduleName="s", CronExpression="0 0 * * * *", Enable=True
     )

@@ -32,8 +32,8 @@ from api_helpers import (
 from helpers import running_worker
 from temporalio.client import Client
 
-from worker.devserver import DevServer
 from worker.fnfapi.actions import ACTIONS
+from worker.local.devserver import DevServer
 
 WAIT = """\
 version: v1

@@ -155,8 +155,12 @@ def test_typed_parameters_name_the_parameter_and_the_value() -> None:
 
 def test_service_errors_map_to_the_original_codes_and_statuses() -> None:
     from translator.compile import compile_text
-    from worker.api import ExecutionAlreadyExists, FlowNotExists
-    from worker.callbacks import InvalidTaskToken, TaskAlreadyCompleted
+    from worker.service.errors import (
+        ExecutionAlreadyExists,
+        FlowNotExists,
+        InvalidTaskToken,
+        TaskAlreadyCompleted,
+    )
 
     cases = {
         FlowNotExists("flow 'x' does not exist"): ("FlowNotExists", 404),
