@@ -554,3 +554,138 @@ async def test_other_actions_answer_action_not_supported(api: str) -> None:
     assert "DescribeMapRun" in refused.value.message
     regions = body(await thread(sdk.describe_regions, fnf.DescribeRegionsRequest()))
     assert regions["Regions"]["Region"][0]["RegionId"] == "local"
+
+
+async def test_versions_aliases_and_qualifiers_with_the_new_sdk_match_the_cli(api: str) -> None:
+    sdk = new_client(api)
+    flow = fresh("ver")
+    create = fnf.CreateFlowRequest(
+        name=flow, definition=WAITING.format(answer="one"), description="", type="FDL"
+    )
+    await thread(sdk.create_flow, create)
+    first = body(
+        await thread(
+            sdk.publish_flow_version,
+            fnf.PublishFlowVersionRequest(flow_name=flow, description="first"),
+        )
+    )
+    assert (first["FlowName"], first["Version"], first["Description"]) == (flow, "1", "first")
+    update = fnf.UpdateFlowRequest(name=flow, definition=WAITING.format(answer="two"))
+    await thread(sdk.update_flow, update)
+    second = body(
+        await thread(sdk.publish_flow_version, fnf.PublishFlowVersionRequest(flow_name=flow))
+    )
+    assert second["Version"] == "2"
+    listed = body(
+        await thread(sdk.list_flow_versions, fnf.ListFlowVersionsRequest(flow_name=flow, limit="1"))
+    )
+    assert [v["Version"] for v in listed["FlowVersions"]] == ["2"]
+    rest = body(
+        await thread(
+            sdk.list_flow_versions,
+            fnf.ListFlowVersionsRequest(flow_name=flow, next_token=listed["NextToken"]),
+        )
+    )
+    assert [v["Version"] for v in rest["FlowVersions"]] == ["1"]
+    on_cli = await cli("flow", "version", "list", flow)
+    assert [v["Version"] for v in on_cli] == ["2", "1"]
+    assert same_fields(listed["FlowVersions"][0], on_cli[0])
+
+    old = body(
+        await thread(sdk.describe_flow, fnf.DescribeFlowRequest(name=flow, flow_version="1"))
+    )
+    assert old["Definition"] == WAITING.format(answer="one")
+    assert same_fields(old, await cli("flow", "describe", flow, "--version", "1"))
+
+    routes = json.dumps([{"Version": "1", "Weight": 100}])
+    alias = body(
+        await thread(
+            sdk.create_flow_alias,
+            fnf.CreateFlowAliasRequest(
+                flow_name=flow,
+                name="prod",
+                routing_configurations=[
+                    fnf.CreateFlowAliasRequestRoutingConfigurations(version="1", weight=100)
+                ],
+            ),
+        )
+    )
+    assert alias["Name"] == "prod" and alias["RoutingConfigurations"] == json.loads(routes)
+    started = body(
+        await thread(
+            sdk.start_execution,
+            fnf.StartExecutionRequest(
+                flow_name=flow, execution_name="via-alias", input='{"seconds": 0}', qualifier="prod"
+            ),
+        )
+    )
+    assert started["Name"] == "via-alias"
+    done = await cli("execution", "describe", flow, "via-alias", "--wait", "20")
+    assert json.loads(done["Output"]) == {"answer": "one"}  # version 1, not the current "two"
+    assert (done["Qualifier"], done["FlowVersion"]) == ("prod", "1")
+    by_number = body(
+        await thread(
+            sdk.start_execution,
+            fnf.StartExecutionRequest(
+                flow_name=flow, execution_name="by-number", input='{"seconds": 0}', qualifier="2"
+            ),
+        )
+    )
+    assert by_number["Name"] == "by-number"
+    only = body(
+        await thread(
+            sdk.list_executions, fnf.ListExecutionsRequest(flow_name=flow, qualifier="prod")
+        )
+    )
+    assert [e["Name"] for e in only["Executions"]] == ["via-alias"]
+
+    split = [
+        fnf.UpdateFlowAliasRequestRoutingConfigurations(version="1", weight=30),
+        fnf.UpdateFlowAliasRequestRoutingConfigurations(version="2", weight=70),
+    ]
+    updated = body(
+        await thread(
+            sdk.update_flow_alias,
+            fnf.UpdateFlowAliasRequest(
+                flow_name=flow, name="prod", routing_configurations=split, description="canary"
+            ),
+        )
+    )
+    assert [r["Weight"] for r in updated["Alias"]["RoutingConfigurations"]] == [30, 70]
+    described = body(
+        await thread(
+            sdk.describe_flow_alias, fnf.DescribeFlowAliasRequest(flow_name=flow, name="prod")
+        )
+    )
+    assert same_fields(described["Alias"], await cli("flow", "alias", "describe", flow, "prod"))
+    aliases = body(await thread(sdk.list_flow_aliases, fnf.ListFlowAliasesRequest(flow_name=flow)))
+    assert [a["Name"] for a in aliases["Aliases"]] == ["prod"]
+    with pytest.raises(ClientException) as in_use:
+        await thread(
+            sdk.delete_flow_version, fnf.DeleteFlowVersionRequest(flow_name=flow, flow_version="1")
+        )
+    assert in_use.value.code == "InvalidArgument" and "prod" in in_use.value.message
+    with pytest.raises(ClientException) as bad_weights:
+        await thread(
+            sdk.update_flow_alias,
+            fnf.UpdateFlowAliasRequest(
+                flow_name=flow,
+                name="prod",
+                routing_configurations=[
+                    fnf.UpdateFlowAliasRequestRoutingConfigurations(version="1", weight=50)
+                ],
+            ),
+        )
+    assert bad_weights.value.code == "InvalidArgument"
+    await thread(sdk.delete_flow_alias, fnf.DeleteFlowAliasRequest(flow_name=flow, name="prod"))
+    await thread(
+        sdk.delete_flow_version, fnf.DeleteFlowVersionRequest(flow_name=flow, flow_version="1")
+    )
+    with pytest.raises(ClientException) as gone:
+        await thread(sdk.start_execution, fnf.StartExecutionRequest(flow_name=flow, qualifier="1"))
+    assert (gone.value.code, gone.value.status_code) == ("FlowVersionNotExists", 404)
+    with pytest.raises(ClientException) as no_alias:
+        await thread(
+            sdk.describe_flow_alias, fnf.DescribeFlowAliasRequest(flow_name=flow, name="prod")
+        )
+    assert (no_alias.value.code, no_alias.value.status_code) == ("FlowAliasNotExists", 404)

@@ -13,6 +13,7 @@ number (two writers at once: one gets ``ConcurrentUpdateError``).
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ from worker.service.flows import (
     read_state,
     registered,
 )
+
+READ_BACK_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 0)
+"""Pauses between the reads that look for a publish's own version (a read may lag a write)."""
 
 QUALIFIER_MEMO = "fdlQualifier"
 """Memo key of an execution started with a qualifier: the qualifier as given."""
@@ -115,10 +119,14 @@ async def publish_version(
         request_id=uuid.uuid4().hex,
     )
     await _signal(client, flow_name, PUBLISH_VERSION_SIGNAL, request)
-    after = await read_state(client, flow_name)
-    for version in after.published:
-        if version.request_id == request.request_id:
-            return version
+    for delay in READ_BACK_DELAYS:
+        after = await read_state(client, flow_name)
+        for version in after.published:
+            if version.request_id == request.request_id:
+                return version
+        if after.next_number > request.number:
+            break  # another publish took the number
+        await asyncio.sleep(delay)
     raise ConcurrentUpdateError(f"flow {flow_name!r} changed while publishing; retry")
 
 
