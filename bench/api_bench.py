@@ -2,9 +2,10 @@
 and ``fdl api serve``, against the same two operations through ``FdlClient``, in one run.
 
 One embedded dev server and one in-process worker serve both; the API is the real
-``fdl api serve`` process (open mode) on a loopback port, as users run it. Each round trip starts an execution of a
-one-step flow and long-polls it until it ends (``WaitTimeSeconds``), so both sides measure
-the same service calls; the SDK side adds HTTP, signing, parameter parsing and JSON.
+``fdl api serve`` process (open mode) on a loopback port, as users run it. Each round trip
+starts an execution of a one-step flow and long-polls it until it ends
+(``WaitTimeSeconds``), so both sides measure the same service calls; the SDK side adds
+HTTP, signing, parameter parsing and JSON.
 
 Printed: round trips per second of each, and the SDK's rate as a fraction of FdlClient's.
 
