@@ -27,8 +27,8 @@ import typer
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from cli.app import app
 from cli.api import DEFAULT_PORT as API_PORT
+from cli.app import app
 from cli.queue import DEFAULT_PORT as QUEUE_PORT
 from worker.config import CONFIG_ENV, QUEUE_DB_ENV
 from worker.contract.run import DEFAULT_TASK_QUEUE
