@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) bench/callback_bench.py
 	$(PY) bench/queue_bench.py
 	$(PY) bench/path_bench.py
+	$(PY) bench/api_bench.py
 
 clean:
 	rm -rf $(VENV) .fdl

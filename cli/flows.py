@@ -7,10 +7,11 @@ validated) before it is stored: problems print as ``fdl validate`` prints them, 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from cli import versions
 from cli.common import UserError, fail, load_definition
 from cli.options import (
     DebugOption,
@@ -36,7 +37,8 @@ DescriptionOption = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``flow`` command group to ``app``."""
+    """Add the ``flow`` command group (with ``version`` and ``alias``) to ``app``."""
+    versions.register(flow_app)
     app.add_typer(flow_app)
 
 
@@ -58,7 +60,7 @@ def create(
         debug=debug,
     )
     if as_json:
-        print_json(flow.summary())
+        print_json(flow.to_json())
     else:
         console.print(f"flow {name} created, version {flow.version}", markup=False)
 
@@ -84,7 +86,7 @@ def update(
         debug=debug,
     )
     if as_json:
-        print_json({**flow.summary(), "changed": changed})
+        print_json({**flow.to_json(), "Changed": changed})
     elif changed:
         console.print(f"flow {name} updated, version {flow.version}", markup=False)
     else:
@@ -95,7 +97,8 @@ def update(
 def describe(
     name: FlowArgument,
     version: Annotated[
-        str | None, typer.Option("--version", help="A version (content hash); default: current.")
+        str | None,
+        typer.Option("--version", help="A revision (content hash) or published version number."),
     ] = None,
     source: Annotated[
         bool, typer.Option("--source", help="Print only the stored FDL text of the version.")
@@ -108,7 +111,7 @@ def describe(
     if source:
         print(flow.source, end="" if flow.source.endswith("\n") else "\n")
     elif as_json:
-        print_json(_describe_json(flow))
+        print_json(flow.to_json())
     else:
         _print_flow(flow)
 
@@ -122,7 +125,7 @@ def list_command(
     """List registered flows with their current versions."""
     flows = call(lambda fdl: fdl.list_flows(limit=limit), debug=debug)
     if as_json:
-        print_json([flow.summary() for flow in flows])
+        print_json([flow.to_json() for flow in flows])
         return
     rows = [[f.name, f.version, str(len(f.versions)), f.modified, f.description] for f in flows]
     print_table(["NAME", "VERSION", "VERSIONS", "MODIFIED", "DESCRIPTION"], rows, empty="no flows")
@@ -137,7 +140,7 @@ def delete(
     """Delete a flow. Its running executions continue; new ones fail with FlowNotExists."""
     call(lambda fdl: fdl.delete_flow(name), debug=debug)
     if as_json:
-        print_json({"name": name, "deleted": True})
+        print_json({"Name": name, "Deleted": True})
     else:
         console.print(f"flow {name} deleted", markup=False)
 
@@ -149,15 +152,6 @@ def _compiled(file: Path, resolve_refs: bool, debug: bool) -> tuple[ir.Flow, str
         return load_definition(file, resolve_refs=resolve_refs), file.read_text("utf-8")
     except (DefinitionError, UserError) as exc:
         fail(exc, debug)
-
-
-def _describe_json(flow: RegisteredFlow) -> dict[str, Any]:
-    return {
-        **flow.summary(),
-        "current": flow.current,
-        "definition": flow.definition,
-        "versions": [{"version": v.version, "created": v.created} for v in flow.versions],
-    }
 
 
 def _print_flow(flow: RegisteredFlow) -> None:

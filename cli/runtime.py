@@ -18,6 +18,8 @@ import typer
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from cli.api import DEFAULT_PORT as API_PORT
+from cli.api import local_api
 from cli.common import EXIT_FLOW_FAILED, UserError, err, fail, load_definition, parse_json_object
 from cli.options import (
     ConfigOption,
@@ -248,16 +250,25 @@ def dev(
         int,
         typer.Option(help="Port of the local MNS queue API (0 picks a free one, -1 serves none)."),
     ] = QUEUE_PORT,
+    api_port: Annotated[
+        int,
+        typer.Option(
+            envvar="FDL_API_PORT",
+            help="Port of the FnF API for the SDKs (0 picks a free one, -1 serves none).",
+        ),
+    ] = API_PORT,
     config: ConfigOption = None,
     task_queue: TaskQueueOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Start the embedded Temporal server, the local MNS queue and a worker, until Ctrl-C.
+    """Start the embedded Temporal server, the local MNS queue, the FnF API and a worker,
+    until Ctrl-C.
 
     State lives in .fdl/. Then run flows from another terminal with
     `fdl run --no-worker FILE` (this worker, with this project's bindings) and watch them in
-    the Web UI. Worker programs reach the local queue with the MNS SDK at the printed address
-    (any credentials).
+    the Web UI. Worker programs reach the local queue with the MNS SDK and the FnF API with
+    the FnF SDKs at the printed addresses (any credentials, unless FDL_API_ACCESS_KEY_ID /
+    FDL_API_ACCESS_KEY_SECRET or FDL_API_KEYS_FILE name keys).
     """
     try:
         project = load_config(config)
@@ -266,11 +277,17 @@ def dev(
         if port_open("127.0.0.1", port):
             raise UserError(f"port {port} is in use: is another Temporal server running?")
         server = embedded_server(port, ui_port)
-        with server, local_queue(project, queue_port) as queue_url:
+        with (
+            server,
+            local_queue(project, queue_port) as queue_url,
+            local_api(server.address, server.namespace, api_port, queue) as api_url,
+        ):
             print(f"Temporal server: {server.address} (namespace {server.namespace})")
             print(f"Temporal Web UI: {server.ui_address}")
             if queue_url:
                 print(f"MNS queue API: {queue_url} (queues in {project.queues.db})")
+            if api_url:
+                print(f"FnF API: {api_url}")
             print(f"worker serving task queue {queue!r}; press Ctrl-C to stop")
             sys.stdout.flush()
             asyncio.run(_serve(server.address, project, queue))

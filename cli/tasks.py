@@ -95,14 +95,14 @@ def _finish(
 ) -> None:
     def refused(exc: ServiceError) -> int:
         if as_json:
-            print(json.dumps({"status": "refused", "error": exc.code, "message": exc.message}))
+            print(json.dumps({"Status": "refused", "Code": exc.code, "Message": exc.message}))
         return EXIT_ALREADY_COMPLETED if isinstance(exc, TaskAlreadyCompleted) else 1
 
     result = call(report, debug=debug, code=refused)
     if as_json:
         print(
             json.dumps(
-                {"status": result.status, "execution": result.execution, "step": result.step}
+                {"Status": result.status, "Execution": result.execution, "Step": result.step}
             )
         )
     elif result.status == "accepted":

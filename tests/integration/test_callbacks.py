@@ -391,7 +391,7 @@ async def test_fdl_task_commands_report_and_exit_4_when_already_completed(
         first = (await next_message(tmp_path))["task_token"]
         done = await asyncio.to_thread(task, "succeed", first, "--output", '{"a": 1}', "--json")
         assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout)["status"] == "accepted"
+        assert json.loads(done.stdout)["Status"] == "accepted"
         again = await asyncio.to_thread(task, "fail", first, "--error", "Late")
         assert again.returncode == 4
         assert "TaskAlreadyCompleted" in again.stderr

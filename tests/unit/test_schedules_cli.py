@@ -144,8 +144,8 @@ def test_next_in_utc_prints_one_time_per_line_and_json(app: typer.Typer) -> None
     ]
     code, out, _ = run(app, *args, "--json")
     assert json.loads(out) == {
-        "cronExpression": "0 0/20 4 ? * MON-FRI",
-        "nextFireTimes": [
+        "CronExpression": "0 0/20 4 ? * MON-FRI",
+        "NextFireTimes": [
             "2026-03-06T04:40:00.000Z",
             "2026-03-09T04:00:00.000Z",
             "2026-03-09T04:20:00.000Z",

@@ -68,6 +68,7 @@ ALLOWED: dict[str, set[str]] = {
     "worker.local": {"worker.contract"},
     "worker.config": {"translator.rules"},
     "worker.service": {"translator", "worker.contract", "worker.service"},
+    "worker.fnfapi": {"translator", "worker.contract", "worker.service"},
     "worker.activities": {
         "translator.rules",
         "worker.contract",

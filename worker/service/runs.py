@@ -73,11 +73,13 @@ async def start_flow(
     execution_name: str | None = None,
     task_queue: str = DEFAULT_TASK_QUEUE,
     version: str | None = None,
+    memo: dict[str, str] | None = None,
 ) -> StartedExecution:
     """Start an execution; a running execution of the same name is returned as it is.
 
     The execution carries ``definition`` and records ``version`` (default: its content
-    hash) in its memo, so it keeps running this definition whatever happens to the flow.
+    hash) in its memo, so it keeps running this definition whatever happens to the flow;
+    ``memo`` adds entries (the qualifier it was started with).
 
     Raises:
         ExecutionAlreadyExists: an execution with this name has finished.
@@ -106,7 +108,7 @@ async def start_flow(
             search_attributes=TypedSearchAttributes(
                 [SearchAttributePair(FLOW_NAME_KEY, flow_name)]
             ),
-            memo={VERSION_MEMO: version},
+            memo={**(memo or {}), VERSION_MEMO: version},
             static_summary=f"FDL flow **{flow_name}**, execution `{name}`",
             execution_timeout=(
                 timedelta(seconds=definition.timeout_seconds)

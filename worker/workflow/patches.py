@@ -19,3 +19,8 @@ OWNED_CALLBACK_SUBMIT = "fdl-0.2-owned-callback-submit"
 child start) is cancelled and awaited when the attempt ends (a report won, it timed out, it
 failed), so no submit outlives its attempt and no late ``TaskSubmitted`` shifts event ids.
 Before, a submit still in flight kept running after its attempt ended."""
+
+REGISTRY_BOUNDED = "fdl-0.2-registry-bounded"
+"""0.2: a flow's registry workflow carries a bounded entry into its next run (the newest
+``MAX_REVISIONS`` revisions) and the short history limit (``HISTORY_LIMIT``); before, every
+revision was carried and entries kept the 2,000-event limit they were created with."""
