@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from cli import definitions, executions, flows, queue, runtime, schedules, setup, tasks
+from cli import console, definitions, executions, flows, queue, runtime, schedules, setup, tasks
 
 app = typer.Typer(
     name="fdl",
@@ -30,6 +30,7 @@ executions.register(app)
 schedules.register(app)
 tasks.register(app)
 setup.register(app)
+console.register(app)
 
 
 def main() -> None:
