@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,10 +136,8 @@ async def register(client: Client, prefix: str, chosen: list[Scenario]) -> None:
         fdl = FdlClient(client, task_queue=task_queue(prefix, example))
         definition = compile_file(EXAMPLES / example / file, resolve_refs=True)
         source = (EXAMPLES / example / file).read_text()
-        try:
+        with suppress(FlowAlreadyExists):
             await fdl.create_flow(flow, definition, source=source)
-        except FlowAlreadyExists:
-            pass
 
 
 async def start(client: Client, prefix: str, scenario: Scenario) -> None:

@@ -37,6 +37,8 @@ LANE_MARGIN = 16
 EXIT_ROW = 9
 JOIN_H = 16
 TERMINAL_W, TERMINAL_H = 64, 26
+STATUS_MIN_W = 190
+"""Nodes with a status line are at least this wide (a longer status is cut, see the tooltip)."""
 LABEL_LIMIT = 36
 """Characters of a condition shown on its option chip (the full text is its tooltip)."""
 
@@ -93,7 +95,8 @@ class Edge:
         points: the corners, first to last.
         kind: what the edge is (sequence, into a branch, rejoining, goto, catch, end jump).
         label: text drawn along it (the caught errors of a catch edge).
-        nodes: ids of the steps that must have run for the edge to count as taken.
+        nodes: ids of the steps that must have been reached for the edge to count as taken.
+        finished: ids of the steps that must have finished without failing.
         option: the choice option that must have been taken, if any.
         caught: the step whose catch must have fired, if any.
     """
@@ -102,6 +105,7 @@ class Edge:
     kind: EdgeKind
     label: str = ""
     nodes: tuple[str, ...] = ()
+    finished: tuple[str, ...] = ()
     option: str = ""
     caught: str = ""
 
@@ -155,10 +159,15 @@ def layout(graph: FlowGraph, *, status_line: bool = False) -> Drawing:
     drawing.terminals.append(Terminal(kind="end", x=cx - TERMINAL_W / 2, y=end_y))
     first = graph.root.steps[0].id if graph.root.steps else ""
     drawing.edges.append(
-        Edge(points=((cx, margin + TERMINAL_H), (cx, top)), kind="seq", nodes=(first,))
+        Edge(
+            points=((cx, margin + TERMINAL_H), (cx, top)),
+            kind="seq",
+            nodes=(first,) if first else (),
+        )
     )
     if exit_point is not None:
-        drawing.edges.append(Edge(points=(exit_point, (cx, end_y)), kind="seq", nodes=()))
+        last = (graph.root.steps[-1].id,) if graph.root.steps else ()
+        drawing.edges.append(Edge(points=(exit_point, (cx, end_y)), kind="seq", finished=last))
     drawing.width = width
     drawing.height = end_y + TERMINAL_H + margin
     return drawing
@@ -175,7 +184,8 @@ class _Engine:
 
     def box_width(self, node: StepNode) -> float:
         text = max(len(node.name) * NAME_CHAR, len(node.detail) * CHAR)
-        return float(min(max(text + 2 * PAD, 120), 320))
+        least = STATUS_MIN_W if self.drawing.status_line else 120
+        return float(min(max(text + 2 * PAD, least), 320))
 
     def measure_list(self, steps: StepList) -> _Size:
         column = max((self.measure_node(node).w for node in steps.steps), default=0.0)
@@ -244,7 +254,7 @@ class _Engine:
         self.route_jumps(steps, boxes, x + size.column, (cx, exit_y), option_routes)
         if previous is not None and previous[1] < exit_y:
             self.drawing.edges.append(
-                Edge(points=(previous, (cx, exit_y)), kind="join", nodes=(last.id,))
+                Edge(points=(previous, (cx, exit_y)), kind="join", finished=(last.id,))
             )
         if previous is None and not _has_end_jump(steps):
             return None
@@ -280,26 +290,31 @@ class _Engine:
             col_cx = self.column_axis(node, index, column_x, column)
             top = frame_y + PAD
             col_exit = self.place_column(node, index, column_x, top, column)
+            nested = node.lists[index].steps
+            option = node.options[index].id if node.options else ""
+            first = (nested[0].id,) if nested and not option else ()
+            last = (nested[-1].id,) if nested else ()
             self.drawing.edges.append(
                 Edge(
                     points=((cx, y + self.node_h), (cx, split_y), (col_cx, split_y), (col_cx, top)),
                     kind="branch",
-                    nodes=(node.id,),
-                    option=node.options[index].id if node.options else "",
+                    nodes=(node.id, *first),
+                    option=option,
                 )
             )
             goto = node.options[index].goto if node.options else None
             if col_exit is not None and goto is not None:
                 row += 1
                 exit_y = exits_top + EXIT_ROW * row
-                pending[node.options[index].id] = [col_exit, (col_exit[0], exit_y)]
+                pending[option] = [col_exit, (col_exit[0], exit_y)]
             elif col_exit is not None:
                 self.drawing.edges.append(
                     Edge(
                         points=(col_exit, (col_exit[0], join_y), (cx, join_y), bottom),
                         kind="join",
                         nodes=(node.id,),
-                        option=node.options[index].id if node.options else "",
+                        finished=last,
+                        option=option,
                     )
                 )
             column_x += column.w + H_GAP
@@ -374,6 +389,7 @@ class _Engine:
                     kind=jump.kind,
                     label=jump.label,
                     nodes=(jump.source.id,),
+                    finished=jump.finished,
                     option=jump.option,
                     caught=jump.source.id if jump.kind == "catch" else "",
                 )
@@ -387,13 +403,14 @@ class _Jump:
     kind: EdgeKind
     label: str = ""
     option: str = ""
+    finished: tuple[str, ...] = ()
 
 
 def _jumps(steps: StepList) -> list[_Jump]:
     """The gotos leaving steps of ``steps`` (in drawing order: lanes are given in this order).
 
-    Option gotos come in column order, matching the routes :meth:`_Engine.place_node`
-    returns for them.
+    A ``succeed`` or ``end`` step that is the last of its list needs no jump: the list ends
+    right below it.
     """
     ids = {node.name: node.id for node in steps.steps}
     jumps: list[_Jump] = []
@@ -401,14 +418,16 @@ def _jumps(steps: StepList) -> list[_Jump]:
     for node in steps.steps:
         for option in node.options:
             if option.goto is not None:
+                ends = (option.steps.steps[-1].id,) if option.steps.steps else ()
+                target = ids.get(option.goto)
                 jumps.append(
-                    _Jump(source=node, target=ids.get(option.goto), kind="goto", option=option.id)
+                    _Jump(source=node, target=target, kind="goto", option=option.id, finished=ends)
                 )
         for catch in node.catch:
             label = "catch " + ", ".join(catch.errors)
             jumps.append(_Jump(source=node, target=ids.get(catch.goto), kind="catch", label=label))
         if _ends_list(node) and node.id != last:
-            jumps.append(_Jump(source=node, target=None, kind="end"))
+            jumps.append(_Jump(source=node, target=None, kind="end", finished=(node.id,)))
     return jumps
 
 

@@ -105,11 +105,14 @@ def edge_taken(edge: Edge, run: RunState) -> bool:
         return False
     if edge.caught:
         return any(v.state == "caught" for v in run.nodes[edge.caught].visits)
-    return all(
-        run.nodes[node_id].state not in ("not_reached", "skipped")
-        for node_id in edge.nodes
-        if node_id
-    ) and bool(edge.nodes or edge.option)
+    reached = all(
+        run.nodes[node_id].state not in ("not_reached", "skipped") for node_id in edge.nodes
+    )
+    finished = all(run.nodes[node_id].state in _FINISHED for node_id in edge.finished)
+    return reached and finished and bool(edge.nodes or edge.finished or edge.option)
+
+
+_FINISHED = ("succeeded", "retried", "caught")
 
 
 @dataclass(slots=True, kw_only=True)

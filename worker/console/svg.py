@@ -61,13 +61,16 @@ STYLE = """
 .fdl-graph .terminal text { font-size: 12px; fill: #fff; font-weight: bold; }
 """
 
+STATUS_CHAR = 6.7
+"""Width of one character of the 11 px status line."""
+
 _MARKERS = (
-    '<marker id="fdl-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-    'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-    'fill="#94a3b8"/></marker>'
-    '<marker id="fdl-arrow-taken" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-    'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-    'fill="#1e293b"/></marker>'
+    '<marker id="fdl-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
+    'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+    '<path d="M0,0 L10,5 L0,10 z" fill="#94a3b8"/></marker>'
+    '<marker id="fdl-arrow-taken" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
+    'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+    '<path d="M0,0 L10,5 L0,10 z" fill="#1e293b"/></marker>'
 )
 
 
@@ -153,6 +156,8 @@ def _box(box: Box, run: RunState | None, status: dict[str, str] | None) -> str:
     tooltip = f"{node.id}: {node.detail}"
     if node_run is not None:
         tooltip += f" ({STATE_LABELS[node_run.state]})"
+    if status and status.get(node.id):
+        tooltip += f"\n{status[node.id]}"
     x, y, w, h = _n(box.x), _n(box.y), _n(box.w), _n(box.h)
     cx = _n(box.cx)
     if node.kind == "choice":
@@ -173,7 +178,7 @@ def _box(box: Box, run: RunState | None, status: dict[str, str] | None) -> str:
         f"{escape(node.detail)}</text>",
     ]
     if status is not None:
-        text = status.get(node.id, "")
+        text = _fit(status.get(node.id, ""), box.w)
         lines.append(
             f'<text class="status" x="{cx}" y="{_n(box.y + 49)}" text-anchor="middle">'
             f"{escape(text)}</text>"
@@ -182,6 +187,12 @@ def _box(box: Box, run: RunState | None, status: dict[str, str] | None) -> str:
         f'<g class="node kind-{node.kind}" data-node="{escape(node.id)}"{state_attr} '
         f'tabindex="0"><title>{escape(tooltip)}</title>{shape}{"".join(lines)}</g>'
     )
+
+
+def _fit(text: str, width: float) -> str:
+    """``text`` cut to the characters of 11 px monospace that fit in a node ``width`` wide."""
+    room = int((width - 12) / STATUS_CHAR)
+    return text if len(text) <= room else text[: max(0, room - 1)] + "…"
 
 
 def _terminal(terminal: Terminal) -> str:
