@@ -15,15 +15,23 @@ from typing import Annotated
 import typer
 
 from cli.common import EXIT_FLOW_FAILED, UserError, err, fail, load_definition
-from cli.service import DebugOption, FlowArgument, JsonOption, call, console, print_json
+from cli.options import (
+    DebugOption,
+    ExecutionArgument,
+    FileArgument,
+    FlowArgument,
+    JsonOption,
+    ResolveRefsOption,
+)
+from cli.service import call, console, print_json
 from translator import DefinitionError
-from worker.api import DEFAULT_TASK_QUEUE
-from worker.client import FdlClient, temporal_address, temporal_namespace
 from worker.console import export, svg
 from worker.console import graph as graphs
 from worker.console.data import ConsoleData, ExecutionView
 from worker.console.tree import flow_tree
-from worker.devserver import port_open
+from worker.local.devserver import port_open
+from worker.service.client import FdlClient
+from worker.service.connection import target, unreachable_message
 
 SvgOption = Annotated[
     Path | None,
@@ -33,7 +41,6 @@ HtmlOption = Annotated[
     Path | None,
     typer.Option("--html", help="Also write the graph as an HTML page.", show_default=False),
 ]
-ExecutionArgument = Annotated[str, typer.Argument(help="The execution name.", show_default=False)]
 
 
 def register(app: typer.Typer) -> None:
@@ -47,12 +54,10 @@ def register(app: typer.Typer) -> None:
 
 
 def graph(
-    file: Annotated[Path, typer.Argument(help="FDL flow definition (YAML).", show_default=False)],
+    file: FileArgument,
     svg_file: SvgOption = None,
     html_file: HtmlOption = None,
-    resolve_refs: Annotated[
-        bool, typer.Option("--resolve-refs", help="Accept '!Ref Service/Function' tags.")
-    ] = False,
+    resolve_refs: ResolveRefsOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Draw a flow definition as a tree of its steps (no server needed).
@@ -98,7 +103,7 @@ def show(
             flow, execution
         )
 
-    view = call(action, task_queue=DEFAULT_TASK_QUEUE, debug=debug)
+    view = call(action, debug=debug)
     title = f"execution {view.info.name} of flow {view.info.flow_name}"
     subtitle = _subtitle(view)
     if as_json:
@@ -191,10 +196,11 @@ def console_command(
     from worker.console.app import ConsoleSettings
     from worker.console.server import ConsoleServer
 
-    address, namespace = temporal_address(), temporal_namespace()
+    where = target()
+    address, namespace = where.address, where.namespace
     host_part, _, port_part = address.rpartition(":")
     if not port_part.isdigit() or not port_open(host_part or "127.0.0.1", int(port_part), 2):
-        fail(UserError(f"no Temporal server at {address}: start one with `fdl dev`"), debug)
+        fail(UserError(unreachable_message(address)), debug)
     settings = ConsoleSettings(
         namespace=namespace, temporal_ui=temporal_ui, query_timeout=query_timeout
     )

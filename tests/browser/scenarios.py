@@ -2,7 +2,7 @@
 
 Shared by the browser tests, the README screenshot script and the recorder of the console's
 golden fixtures. Each example gets a worker of its own (its own ``fdl.yaml``) on its own
-task queue; flows are registered through :class:`~worker.client.FdlClient`, so the console
+task queue; flows are registered through :class:`~worker.service.client.FdlClient`, so the console
 lists them with their versions and sources.
 
 - ``oss``: seed 002, the OSS restore application: ``mainRestoreFlow`` loops (``goto``)
@@ -25,9 +25,10 @@ from typing import Any
 from temporalio.client import Client
 
 from translator import compile_file
-from worker.app import build_worker
-from worker.client import FdlClient, FlowAlreadyExists
 from worker.config import load_config
+from worker.process import build_worker
+from worker.service.client import FdlClient
+from worker.service.errors import FlowAlreadyExists
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -26,7 +26,7 @@ from temporalio.client import Client  # noqa: E402
 
 from worker.console.app import ConsoleSettings  # noqa: E402
 from worker.console.server import ConsoleServer  # noqa: E402
-from worker.devserver import DevServer  # noqa: E402
+from worker.local.devserver import DevServer  # noqa: E402
 
 OUT = ROOT / "docs" / "console"
 PREFIX = "screenshots"

@@ -68,6 +68,7 @@ ALLOWED: dict[str, set[str]] = {
     "worker.local": {"worker.contract"},
     "worker.config": {"translator.rules"},
     "worker.service": {"translator", "worker.contract", "worker.service"},
+    "worker.console": {"translator", "worker.contract", "worker.service", "worker.console"},
     "worker.activities": {
         "translator.rules",
         "worker.contract",

@@ -28,15 +28,15 @@ from starlette.templating import Jinja2Templates
 from temporalio.client import Client
 
 from translator import ir
-from worker.api import ExecutionNotExists, FlowNotExists
 from worker.console import graph as graphs
 from worker.console import panel, svg
 from worker.console.data import ConsoleData, ExecutionView
 from worker.console.layout import layout
-from worker.service.links import execution_path
 from worker.console.runstate import STATE_LABELS
 from worker.console.summary import duration_text, edge_taken, seconds_between, status_lines
-from worker.executions import STATUS_QUERIES
+from worker.service.errors import ExecutionNotExists, FlowNotExists
+from worker.service.links import execution_path
+from worker.service.outcome import STATUS_QUERIES
 
 HERE = Path(__file__).resolve().parent
 POLL_MILLISECONDS = 1000

@@ -21,15 +21,16 @@ from temporalio.client import Client, WorkflowExecution
 from temporalio.service import RPCError, RPCStatusCode
 
 from translator import ir
-from worker.api import FLOW_NAME_KEY, VERSION_MEMO, ExecutionNotExists, FlowRun, workflow_id
 from worker.console import graph as graphs
 from worker.console.fold import fold
 from worker.console.graph import FlowGraph
 from worker.console.runstate import RunState
-from worker.executions import STATUS_QUERIES, ExecutionInfo, describe_execution, status_name
-from worker.history import ExecutionHistory, execution_history
-from worker.registry import RegisteredFlow, get_flow, list_flows
-from worker.runs import STATUS_NAMES
+from worker.contract.run import FLOW_NAME_KEY, VERSION_MEMO, FlowRun, workflow_id
+from worker.service.errors import ExecutionNotExists
+from worker.service.executions import ExecutionInfo, describe_execution
+from worker.service.flows import RegisteredFlow, get_flow, list_flows
+from worker.service.history import ExecutionHistory, execution_history
+from worker.service.outcome import STATUS_QUERIES, status_name, status_of
 
 PAGE_SIZE = 50
 """Executions per page of the executions list."""
@@ -181,7 +182,7 @@ async def _info(execution: WorkflowExecution) -> ExecutionInfo:
     return ExecutionInfo(
         flow_name=flow,
         name=execution.id.removeprefix(f"{flow}:"),
-        status=STATUS_NAMES.get(execution.status, "Running") if execution.status else "Running",
+        status=status_of(execution.status),
         started=_time(execution.start_time) or "",
         stopped=_time(execution.close_time),
         version=str(await execution.memo_value(VERSION_MEMO, "")),

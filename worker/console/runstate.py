@@ -38,7 +38,7 @@ STATE_LABELS: dict[str, str] = {
 
 
 class FdlEvent(Protocol):
-    """One FDL history event, as :class:`worker.history.Event` has it."""
+    """One FDL history event, as :class:`worker.contract.history.Event` has it."""
 
     @property
     def id(self) -> int: ...

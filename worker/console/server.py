@@ -45,7 +45,7 @@ class ConsoleServer:
         host: str = "127.0.0.1",
         port: int = CONSOLE_PORT,
     ) -> None:
-        from worker.client import connect
+        from worker.service.connection import connect
 
         async def connected() -> Client:
             return await connect(address, namespace)
