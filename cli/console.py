@@ -9,6 +9,8 @@ history) and the definition it ran, as the console's execution page does.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +34,7 @@ from worker.console.tree import flow_tree
 from worker.local.devserver import port_open
 from worker.service.client import FdlClient
 from worker.service.connection import target, unreachable_message
+from worker.service.links import CONSOLE_PORT, CONSOLE_PORT_ENV
 
 SvgOption = Annotated[
     Path | None,
@@ -160,6 +163,35 @@ def _export(
         err(f"wrote {html_file}")
 
 
+ConsolePortOption = Annotated[
+    int,
+    typer.Option(
+        "--console-port",
+        envvar=CONSOLE_PORT_ENV,
+        help="Port of the web console (0 picks a free one, -1 serves none).",
+    ),
+]
+
+
+@contextmanager
+def served_console(address: str, namespace: str, ui: str | None, port: int) -> Iterator[str]:
+    """Serve the console in a thread beside ``fdl dev``'s worker; yields its URL (``""``
+    when ``port`` is negative)."""
+    from worker.console.app import ConsoleSettings
+    from worker.console.server import ConsoleServer
+
+    if port < 0:
+        yield ""
+        return
+    settings = ConsoleSettings(namespace=namespace, temporal_ui=ui or "")
+    try:
+        server = ConsoleServer(address, namespace, settings, port=port)
+    except OSError as exc:
+        raise UserError(f"cannot serve the console on port {port}: {exc.strerror or exc}") from None
+    with server:
+        yield server.url
+
+
 def console_command(
     host: Annotated[
         str, typer.Option("--host", envvar="FDL_CONSOLE_HOST", help="Interface to serve on.")
@@ -167,9 +199,9 @@ def console_command(
     port: Annotated[
         int,
         typer.Option(
-            "--port", envvar="FDL_CONSOLE_PORT", help="Port to serve on (0 picks a free one)."
+            "--port", envvar=CONSOLE_PORT_ENV, help="Port to serve on (0 picks a free one)."
         ),
-    ] = 8235,
+    ] = CONSOLE_PORT,
     temporal_ui: Annotated[
         str,
         typer.Option(

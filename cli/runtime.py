@@ -19,6 +19,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from cli.common import EXIT_FLOW_FAILED, UserError, err, fail, load_definition, parse_json_object
+from cli.console import ConsolePortOption, served_console
 from cli.options import (
     ConfigOption,
     DebugOption,
@@ -40,6 +41,7 @@ from worker.process import build_worker
 from worker.service import connection
 from worker.service.connection import ServerUnreachable, connect
 from worker.service.errors import ServiceError
+from worker.service.links import CONSOLE_PORT
 from worker.service.runs import start_flow, wait_for_outcome
 
 STATE_DIR = Path(".fdl")
@@ -248,11 +250,13 @@ def dev(
         int,
         typer.Option(help="Port of the local MNS queue API (0 picks a free one, -1 serves none)."),
     ] = QUEUE_PORT,
+    console_port: ConsolePortOption = CONSOLE_PORT,
     config: ConfigOption = None,
     task_queue: TaskQueueOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Start the embedded Temporal server, the local MNS queue and a worker, until Ctrl-C.
+    """Start the embedded Temporal server, the local MNS queue, the web console and a worker,
+    until Ctrl-C.
 
     State lives in .fdl/. Then run flows from another terminal with
     `fdl run --no-worker FILE` (this worker, with this project's bindings) and watch them in
@@ -266,9 +270,17 @@ def dev(
         if port_open("127.0.0.1", port):
             raise UserError(f"port {port} is in use: is another Temporal server running?")
         server = embedded_server(port, ui_port)
-        with server, local_queue(project, queue_port) as queue_url:
+        with (
+            server,
+            local_queue(project, queue_port) as queue_url,
+            served_console(
+                server.address, server.namespace, server.ui_address, console_port
+            ) as console_url,
+        ):
             print(f"Temporal server: {server.address} (namespace {server.namespace})")
             print(f"Temporal Web UI: {server.ui_address}")
+            if console_url:
+                print(f"FDL console: {console_url}")
             if queue_url:
                 print(f"MNS queue API: {queue_url} (queues in {project.queues.db})")
             print(f"worker serving task queue {queue!r}; press Ctrl-C to stop")

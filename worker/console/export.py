@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def html_page(title: str, graph_svg: str, subtitle: str = "") -> str:
     """An HTML document showing ``graph_svg`` under a title."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     environment = Environment(
         loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html"])
     )

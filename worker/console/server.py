@@ -17,9 +17,7 @@ import uvicorn
 from temporalio.client import Client
 
 from worker.console.app import ConsoleSettings, create_app
-
-CONSOLE_PORT = 8235
-"""The console's default port (next to the Web UI's 8233 and the queue API's 8234)."""
+from worker.service.links import CONSOLE_PORT
 
 
 class ConsoleServer:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
+CONSOLE_PORT = 8235
+"""The console's default port (beside the Web UI's 8233 and the local queue API's 8234)."""
+CONSOLE_PORT_ENV = "FDL_CONSOLE_PORT"
+"""Moves the console's port (``fdl console``, ``fdl dev``)."""
 CONSOLE_URL_ENV = "FDL_CONSOLE_URL"
 """The console's base URL (``http://127.0.0.1:8235``); executions started while it is set
 link to their console page from the Temporal Web UI."""
