@@ -170,3 +170,32 @@ def parse_detail(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SavedEvent:
+    """An FDL event read back from the JSON of ``fdl execution history --json``."""
+
+    id: int
+    type: str
+    step: str
+    time: str
+    schedule_id: int
+    detail: str
+
+
+def events_from_json(document: dict[str, Any]) -> list[SavedEvent]:
+    """The events of a saved history (``{"Events": [{"EventId", "Type", ...}]}``), in order."""
+    return [
+        SavedEvent(
+            id=int(event["EventId"]),
+            type=str(event["Type"]),
+            step=str(event.get("StepName", "")),
+            time=str(event["Time"]),
+            schedule_id=int(event.get("ScheduleEventId", 0)),
+            detail=json.dumps(
+                event.get("EventDetail", {}), ensure_ascii=False, separators=(",", ":")
+            ),
+        )
+        for event in document.get("Events", [])
+    ]

@@ -95,7 +95,10 @@ def _iterations_line(run: NodeRun) -> str:
         latest[visit.path] = visit
     done = sum(1 for v in latest.values() if v.state in ("succeeded", "retried", "caught"))
     failed = sum(1 for v in latest.values() if v.state == "failed")
+    retried = sum(1 for v in latest.values() if v.state == "retried")
     text = f"{done}/{len(latest)} iterations ok"
+    if retried:
+        text += f", {retried} retried"
     return f"{text}, {failed} failed" if failed else text
 
 
