@@ -30,7 +30,7 @@ from translator import DefinitionError
 from worker.console import export, svg
 from worker.console import graph as graphs
 from worker.console.data import ConsoleData, ExecutionView
-from worker.console.tree import flow_tree
+from worker.console.tree import execution_title, flow_tree
 from worker.local.devserver import port_open
 from worker.service.client import FdlClient
 from worker.service.connection import target, unreachable_message
@@ -74,7 +74,7 @@ def graph(
         flow = graphs.build(load_definition(file, resolve_refs=resolve_refs))
         title = str(file)
         console.print(flow_tree(flow, title=title))
-        _export(svg.render(flow, title=title), title, "", svg_file, html_file)
+        _export(svg.render(flow, title=title), title, svg_file, html_file)
     except (UserError, DefinitionError, OSError) as exc:
         fail(exc, debug)
 
@@ -107,33 +107,19 @@ def show(
         )
 
     view = call(action, debug=debug)
-    title = f"execution {view.info.name} of flow {view.info.flow_name}"
-    subtitle = _subtitle(view)
+    title = execution_title(view.info)
     if as_json:
         print_json(show_json(view))
     else:
-        console.print(flow_tree(view.graph, view.run, title=f"{title}: {subtitle}"))
+        console.print(flow_tree(view.graph, view.run, title=title))
         if not view.history.recorded:
             err("no worker answered: the states are derived from Temporal's history")
     try:
-        _export(svg.render(view.graph, view.run, title=title), title, subtitle, svg_file, html_file)
+        _export(svg.render(view.graph, view.run, title=title), title, svg_file, html_file)
     except OSError as exc:
         fail(exc, debug)
     if view.info.status not in ("Running", "Succeeded"):
         raise typer.Exit(EXIT_FLOW_FAILED)
-
-
-def _subtitle(view: ExecutionView) -> str:
-    from worker.console.summary import duration_text, seconds_between
-
-    info = view.info
-    parts = [info.status]
-    took = duration_text(seconds_between(info.started, info.stopped))
-    if took:
-        parts.append(took)
-    if info.error:
-        parts.append(f"{info.error}: {info.cause}" if info.cause else info.error)
-    return ", ".join(parts)
 
 
 def show_json(view: ExecutionView) -> dict[str, object]:
@@ -152,14 +138,12 @@ def show_json(view: ExecutionView) -> dict[str, object]:
     }
 
 
-def _export(
-    graph_svg: str, title: str, subtitle: str, svg_file: Path | None, html_file: Path | None
-) -> None:
+def _export(graph_svg: str, title: str, svg_file: Path | None, html_file: Path | None) -> None:
     if svg_file is not None:
         export.write(svg_file, graph_svg)
         err(f"wrote {svg_file}")
     if html_file is not None:
-        export.write(html_file, export.html_page(title, graph_svg, subtitle))
+        export.write(html_file, export.html_page(title, graph_svg))
         err(f"wrote {html_file}")
 
 

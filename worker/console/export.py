@@ -7,7 +7,7 @@ from pathlib import Path
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def html_page(title: str, graph_svg: str, subtitle: str = "") -> str:
+def html_page(title: str, graph_svg: str) -> str:
     """An HTML document showing ``graph_svg`` under a title."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -15,7 +15,7 @@ def html_page(title: str, graph_svg: str, subtitle: str = "") -> str:
         loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html"])
     )
     template = environment.get_template("export.html")
-    return template.render(title=title, subtitle=subtitle, graph=graph_svg)
+    return template.render(title=title, graph=graph_svg)
 
 
 def write(path: Path, text: str) -> None:

@@ -96,7 +96,11 @@ def draw(
         f"<style>{STYLE}</style><defs>{_MARKERS}</defs>",
     ]
     parts.extend(_frame(frame) for frame in drawing.frames)
-    parts.extend(_edge(number, edge, run) for number, edge in enumerate(drawing.edges))
+    # Taken edges last: where edges share a segment (a split into options, a join), the
+    # path the execution went along is the one on top.
+    taken = {n for n, edge in enumerate(drawing.edges) if run is not None and edge_taken(edge, run)}
+    order = sorted(range(len(drawing.edges)), key=lambda n: n in taken)
+    parts.extend(_edge(n, drawing.edges[n], n in taken) for n in order)
     parts.extend(_chip(chip, run) for chip in drawing.chips)
     status = lines if drawing.status_line else None
     parts.extend(_box(box, run, status) for box in drawing.boxes)
@@ -120,8 +124,7 @@ def _frame(frame: Frame) -> str:
     )
 
 
-def _edge(number: int, edge: Edge, run: RunState | None) -> str:
-    taken = run is not None and edge_taken(edge, run)
+def _edge(number: int, edge: Edge, taken: bool) -> str:
     classes = f"edge edge-{edge.kind}" + (" taken" if taken else "")
     path = "M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in edge.points)
     marker = ""

@@ -13,7 +13,8 @@ from rich.tree import Tree
 
 from worker.console.graph import FlowGraph, StepList, StepNode
 from worker.console.runstate import RunState
-from worker.console.summary import status_lines
+from worker.console.summary import duration_text, seconds_between, status_lines
+from worker.service.executions import ExecutionInfo
 
 MARKS: dict[str, tuple[str, str]] = {
     "succeeded": ("✓", "green"),
@@ -35,6 +36,17 @@ def flow_tree(graph: FlowGraph, run: RunState | None = None, *, title: str) -> T
     lines = status_lines(graph, run) if run is not None else {}
     _add_list(tree, graph.root, run, lines)
     return tree
+
+
+def execution_title(info: ExecutionInfo) -> str:
+    """``execution E of flow F: Failed, 2.3 s, KeyError: 'price'``."""
+    parts = [info.status]
+    took = duration_text(seconds_between(info.started, info.stopped))
+    if took:
+        parts.append(took)
+    if info.error:
+        parts.append(f"{info.error}: {info.cause}" if info.cause else info.error)
+    return f"execution {info.name} of flow {info.flow_name}: {', '.join(parts)}"
 
 
 def _add_list(parent: Tree, steps: StepList, run: RunState | None, lines: dict[str, str]) -> None:

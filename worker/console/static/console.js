@@ -42,9 +42,11 @@
       if (option) chip.dataset.state = option; else delete chip.dataset.state;
     });
     const taken = new Set(state.taken);
+    const firstChip = document.querySelector(".fdl-graph .chip, .fdl-graph .node");
     document.querySelectorAll(".fdl-graph .edge").forEach((edge) => {
       const on = taken.has(Number(edge.dataset.edge));
       edge.classList.toggle("taken", on);
+      if (on) edge.parentNode.insertBefore(edge, firstChip);  // on top of the edges it shares a segment with
       if (edge.hasAttribute("marker-end")) {
         edge.setAttribute("marker-end", on ? "url(#fdl-arrow-taken)" : "url(#fdl-arrow)");
       }
