@@ -16,8 +16,12 @@ lists them with their versions and sources.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,3 +156,47 @@ async def wait(client: Client, scenario: Scenario, seconds: float = 120) -> str:
     fdl = FdlClient(client)
     info = await fdl.describe_execution(scenario.flow, scenario.execution, wait_seconds=seconds)
     return info.status
+
+
+@contextmanager
+def worker_processes(address: str, prefix: str) -> Iterator[None]:
+    """One ``fdl worker`` process per example (fresh handler modules), for the block."""
+    fdl = str(Path(sys.executable).parent / "fdl")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEMPORAL_", "FDL_"))}
+    env["TEMPORAL_ADDRESS"] = address
+    started: list[subprocess.Popen[str]] = []
+    try:
+        for example in ("oss-restore", "polling", "orders"):
+            process = subprocess.Popen(
+                [
+                    fdl,
+                    "worker",
+                    "--task-queue",
+                    task_queue(prefix, example),
+                    "--config",
+                    "fdl.yaml",
+                ],
+                cwd=EXAMPLES / example,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            started.append(process)
+            assert process.stderr is not None
+            line = process.stderr.readline()
+            while line and "worker ready" not in line:
+                line = process.stderr.readline()
+            assert "worker ready" in line, f"the {example} worker did not start"
+            # Keep reading its log, so a full pipe never blocks the worker.
+            threading.Thread(target=process.stderr.read, daemon=True).start()
+        yield
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=20)

@@ -30,7 +30,7 @@ from temporalio.client import Client
 from translator import ir
 from worker.console import graph as graphs
 from worker.console import panel, svg
-from worker.console.data import ConsoleData, ExecutionView
+from worker.console.data import PAGE_SIZE, ConsoleData, ExecutionView
 from worker.console.layout import layout
 from worker.console.runstate import STATE_LABELS
 from worker.console.summary import duration_text, edge_taken, seconds_between, status_lines
@@ -39,6 +39,8 @@ from worker.service.links import execution_path
 from worker.service.outcome import STATUS_QUERIES
 
 HERE = Path(__file__).resolve().parent
+MAX_PAGE_SIZE = 200
+"""The most executions one page of the list may hold (``?size=``)."""
 POLL_MILLISECONDS = 1000
 """How often a running execution's page asks for its state."""
 
@@ -135,6 +137,7 @@ class _Pages:
                 since=_moment(filters["since"], "since"),
                 until=_moment(filters["until"], "until"),
                 token=params.get("page", ""),
+                page_size=_page_size(params.get("size", "")),
             )
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
@@ -208,6 +211,14 @@ def _moment(text: str, what: str) -> datetime | None:
             f"{what}: expected a date and time such as 2026-05-01T08:00, got {text!r}"
         ) from None
     return moment if moment.tzinfo else moment.astimezone()
+
+
+def _page_size(text: str) -> int:
+    if not text:
+        return PAGE_SIZE
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE_SIZE:
+        raise ValueError(f"size: expected 1 to {MAX_PAGE_SIZE} executions a page, got {text!r}")
+    return int(text)
 
 
 def _durations(executions: list[Any]) -> dict[str, str]:

@@ -8,16 +8,27 @@ own event loop (a Temporal client belongs to the loop that made it).
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
-from types import TracebackType
+from types import FrameType, TracebackType
 
 import uvicorn
 from temporalio.client import Client
 
 from worker.console.app import ConsoleSettings, create_app
 from worker.service.links import CONSOLE_PORT
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Stopped(Exception):
+    """Raised by the signal handler once uvicorn has shut down."""
+
+
+def _stop_quietly(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped
 
 
 class ConsoleServer:
@@ -64,8 +75,19 @@ class ConsoleServer:
         self._thread: threading.Thread | None = None
 
     def run(self) -> None:
-        """Serve in the foreground until Ctrl-C or SIGTERM."""
-        self._server.run(sockets=[self._socket])
+        """Serve in the foreground until Ctrl-C or SIGTERM, then return.
+
+        uvicorn shuts down gracefully on either signal and then raises it again for the
+        handler that was there before; that handler ends the serving quietly.
+        """
+        previous = {sig: signal.signal(sig, _stop_quietly) for sig in _STOP_SIGNALS}
+        try:
+            self._server.run(sockets=[self._socket])
+        except _Stopped:
+            pass
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def start(self, timeout: float = 30) -> ConsoleServer:
         """Serve in a daemon thread; returns once the app has started (connected).
