@@ -12,6 +12,7 @@ Set ``FDL_UPDATE_GOLDEN=1`` to rewrite them, then review every changed file by e
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -84,11 +85,10 @@ def shown(key: str, source: str) -> tuple[str, str]:
         cause=str(closing.get("cause") or ""),
     )
     title = execution_title(info)
-    terminal = Console(
-        width=1000, no_color=True, highlight=False, record=True, file=open(os.devnull, "w")
-    )
+    terminal = Console(width=1000, no_color=True, highlight=False, file=io.StringIO())
     terminal.print(flow_tree(graph, run, title=title))
-    return terminal.export_text(), svg.render(graph, run, title=title)
+    assert isinstance(terminal.file, io.StringIO)
+    return terminal.file.getvalue(), svg.render(graph, run, title=title)
 
 
 @pytest.mark.parametrize("key", RUNS)
