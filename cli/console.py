@@ -102,9 +102,8 @@ def show(
     """
 
     async def action(fdl: FdlClient) -> ExecutionView:
-        return await ConsoleData(fdl.temporal, query_timeout=query_timeout).execution(
-            flow, execution
-        )
+        data = ConsoleData(fdl.temporal, query_timeout=query_timeout)
+        return await data.execution(flow, execution, complete=True)
 
     view = call(action, debug=debug)
     title = execution_title(view.info)

@@ -24,6 +24,8 @@ from temporalio.client import Client
 
 from translator import compile_text
 from worker.config import ProjectConfig
+from worker.console.app import ConsoleSettings
+from worker.console.server import ConsoleServer
 from worker.local.devserver import DevServer
 from worker.process import build_worker
 from worker.service.client import FdlClient
@@ -390,3 +392,23 @@ async def test_the_temporal_ui_summary_links_back_to_the_console(
     assert "console" not in (await unlinked.static_summary() or "")
     await fdl.describe_execution(declined.flow, "linked", wait_seconds=30)
     assert httpx.get(link).status_code == 200
+
+
+async def test_a_long_finished_execution_shows_temporals_history_until_its_record_loads(
+    browser: Browser, started: dict[str, scenarios.Scenario], dev_server: DevServer
+) -> None:
+    # A console for which every finished execution is "long": the first view is derived
+    # (pass and choice steps unknown), then the interpreter's record replaces it in place.
+    orders = started["orders"]
+    assert await finished(dev_server, orders) == "Succeeded"
+    settings = ConsoleSettings(namespace=dev_server.namespace, replay_limit=0)
+    with ConsoleServer(dev_server.address, dev_server.namespace, settings, port=0) as console:
+        page = await browser.new_page()
+        await open_execution(page, console.url, orders.flow, orders.execution)
+        assert await page.is_visible("#upgrading")
+        first = await node_states(page)
+        assert (first["charge"], first["bigOrder"]) == ("succeeded", "not_reached")
+        await page.wait_for_selector('.node[data-node="bigOrder"][data-state="succeeded"]')
+        assert not await page.is_visible("#upgrading")
+        assert (await option_states(page))["route?0"] == "taken"
+        await page.close()

@@ -30,7 +30,13 @@ from temporalio.client import Client
 from translator import ir
 from worker.console import graph as graphs
 from worker.console import panel, svg
-from worker.console.data import PAGE_SIZE, ConsoleData, ExecutionView
+from worker.console.data import (
+    CACHE_SIZE,
+    PAGE_SIZE,
+    REPLAY_LIMIT,
+    ConsoleData,
+    ExecutionView,
+)
 from worker.console.layout import layout
 from worker.console.runstate import STATE_LABELS
 from worker.console.summary import duration_text, edge_taken, seconds_between, status_lines
@@ -53,11 +59,16 @@ class ConsoleSettings:
         namespace: the Temporal namespace (for links to the Temporal Web UI).
         temporal_ui: the Temporal Web UI's base URL; empty: no links to it.
         query_timeout: seconds to wait for a worker to answer the history query.
+        finished_cache: finished executions whose view is kept (0 keeps none).
+        replay_limit: history events of a finished execution above which its page first
+            shows Temporal's history while the interpreter's record loads.
     """
 
     namespace: str = "default"
     temporal_ui: str = ""
     query_timeout: float = 2.0
+    finished_cache: int = CACHE_SIZE
+    replay_limit: int = REPLAY_LIMIT
 
 
 def create_app(connect: Callable[[], Awaitable[Client]], settings: ConsoleSettings) -> Starlette:
@@ -72,7 +83,12 @@ def create_app(connect: Callable[[], Awaitable[Client]], settings: ConsoleSettin
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.data = ConsoleData(await connect(), query_timeout=settings.query_timeout)
+        app.state.data = ConsoleData(
+            await connect(),
+            query_timeout=settings.query_timeout,
+            cache_size=settings.finished_cache,
+            replay_limit=settings.replay_limit,
+        )
         yield
 
     pages = _Pages(templates, settings)
@@ -154,7 +170,7 @@ class _Pages:
             "graph": svg.draw(drawing, view.run, lines, title=view.info.flow_name),
             "temporal_link": self.temporal_link(view),
             "duration": duration_text(seconds_between(view.info.started, view.info.stopped)),
-            "poll": POLL_MILLISECONDS if view.info.status == "Running" else 0,
+            "poll": POLL_MILLISECONDS if view.info.status == "Running" or view.upgrading else 0,
         }
         return self.render(request, "execution.html", context)
 
@@ -238,6 +254,7 @@ def state_json(view: ExecutionView) -> dict[str, Any]:
         "cause": view.info.cause,
         "stopped": view.info.stopped,
         "recorded": view.history.recorded,
+        "upgrading": view.upgrading,
         "nodes": {
             node_id: {"state": node_run.state, "status": lines[node_id]}
             for node_id, node_run in view.run.nodes.items()

@@ -7,17 +7,26 @@ Temporal's history) folded over the definition the execution itself carries in i
 input, so the graph is the version it ran even after the flow changed or was deleted.
 
 A finished execution never changes: its folded view is kept in a small cache, so the step
-panel and reloads do not fetch (or replay) the history again.
+panel and reloads do not fetch (or replay) the history again. A long finished execution is
+first shown from Temporal's history while its recorded events load in the background (see
+:meth:`ConsoleData.execution`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from temporalio.client import Client, WorkflowExecution
+from temporalio.client import (
+    Client,
+    WorkflowExecution,
+    WorkflowExecutionDescription,
+    WorkflowExecutionStatus,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from translator import ir
@@ -32,10 +41,16 @@ from worker.service.flows import RegisteredFlow, get_flow, list_flows
 from worker.service.history import ExecutionHistory, execution_history
 from worker.service.outcome import STATUS_QUERIES, status_name, status_of
 
+logger = logging.getLogger(__name__)
+
 PAGE_SIZE = 50
 """Executions per page of the executions list."""
 CACHE_SIZE = 64
 """Finished executions whose folded view is kept."""
+REPLAY_LIMIT = 500
+"""History events of a finished execution above which its page first shows the derived
+history (a worker replays the whole execution to answer the history query: about 5 s for
+3,200 events on the benchmark machine, see bench/console_bench.py)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +71,7 @@ class ExecutionView:
     graph: FlowGraph
     run: RunState
     history: ExecutionHistory
+    upgrading: bool = False
 
 
 class ConsoleData:
@@ -64,12 +80,26 @@ class ConsoleData:
     Args:
         client: a connected Temporal client.
         query_timeout: seconds to wait for a worker to answer the history query.
+        cache_size: finished executions whose view is kept.
+        replay_limit: history events of a finished execution above which its first view is
+            derived (see :meth:`execution`).
     """
 
-    def __init__(self, client: Client, *, query_timeout: float = 2.0) -> None:
+    def __init__(
+        self,
+        client: Client,
+        *,
+        query_timeout: float = 2.0,
+        cache_size: int = CACHE_SIZE,
+        replay_limit: int = REPLAY_LIMIT,
+    ) -> None:
         self.client = client
         self.query_timeout = query_timeout
+        self.cache_size = cache_size
+        self.replay_limit = replay_limit
         self._finished: OrderedDict[str, ExecutionView] = OrderedDict()
+        self._interim: dict[str, ExecutionHistory] = {}
+        self._loading: dict[str, asyncio.Task[None]] = {}
 
     async def flows(self) -> list[RegisteredFlow]:
         """Every registered flow, by name."""
@@ -106,8 +136,17 @@ class ConsoleData:
         found = [await _info(execution) for execution in listing.current_page or []]
         return ExecutionPage(executions=found, next_token=_encode_token(listing.next_page_token))
 
-    async def execution(self, flow: str, name: str) -> ExecutionView:
+    async def execution(self, flow: str, name: str, *, complete: bool = False) -> ExecutionView:
         """An execution with its graph and run state.
+
+        A finished execution's recorded events are read by replaying it on a worker, which
+        takes seconds for thousands of history events. For such an execution (more than
+        ``replay_limit`` events) the first view is derived from Temporal's history,
+        while the recorded events load in the background; the view says so
+        (``upgrading``), and asking again later returns the complete one.
+
+        Args:
+            complete: wait for the recorded events however long they take (the terminal).
 
         Raises:
             ExecutionNotExists: no such execution.
@@ -116,36 +155,82 @@ class ConsoleData:
         if key in self._finished:
             self._finished.move_to_end(key)
             return self._finished[key]
-        info = await describe_execution(self.client, flow, name)
-        history = await execution_history(self.client, flow, name, query_timeout=self.query_timeout)
-        definition, run_id = await self._definition(key)
-        graph = graphs.build(definition)
-        run = fold(graph, history.events, status=history.status)
-        view = ExecutionView(
-            info=info, workflow_id=key, run_id=run_id, graph=graph, run=run, history=history
+        description = await self._describe(key)
+        running = description.status == WorkflowExecutionStatus.RUNNING
+        length = description.raw_description.workflow_execution_info.history_length
+        interim = not (complete or running or length <= self.replay_limit)
+        if interim:
+            history_call = self._interim_history(key, flow, name)
+        else:
+            history_call = execution_history(
+                self.client, flow, name, query_timeout=self.query_timeout
+            )
+        # Independent reads: their server calls overlap.
+        info, definition, history = await asyncio.gather(
+            describe_execution(self.client, flow, name), self._definition(key), history_call
         )
-        if history.status != "Running":
-            self._finished[key] = view
-            while len(self._finished) > CACHE_SIZE:
-                self._finished.popitem(last=False)
+        upgrading = interim and self.cache_size > 0
+        run_id = description.run_id
+        graph = graphs.build(definition)
+        view = ExecutionView(
+            info=info,
+            workflow_id=key,
+            run_id=run_id,
+            graph=graph,
+            run=fold(graph, history.events, status=history.status),
+            history=history,
+            upgrading=upgrading,
+        )
+        if info.status != "Running" and not upgrading:
+            self._keep(key, view)
         return view
 
-    async def _definition(self, key: str) -> tuple[ir.Flow, str]:
-        """The definition an execution runs (from its latest run's start input) and run id."""
-        handle = self.client.get_workflow_handle(key)
+    async def _interim_history(self, key: str, flow: str, name: str) -> ExecutionHistory:
+        """The derived history now; the recorded one, once loaded, replaces the view."""
+        if self.cache_size <= 0:
+            return await execution_history(self.client, flow, name, ask_worker=False)
+        if key not in self._interim:
+            self._interim[key] = await execution_history(self.client, flow, name, ask_worker=False)
+        if key not in self._loading:
+            task = asyncio.create_task(self._load_recorded(key, flow, name))
+            self._loading[key] = task
+        return self._interim[key]
+
+    async def _load_recorded(self, key: str, flow: str, name: str) -> None:
         try:
-            async for event in handle.fetch_history_events(page_size=1):
-                attributes = event.workflow_execution_started_event_attributes
-                payloads = attributes.input.payloads
-                [flow_run] = await self.client.data_converter.decode(payloads, [FlowRun])
-                if not isinstance(flow_run, FlowRun) or flow_run.definition is None:
-                    break
-                description = await handle.describe()
-                return ir.Flow.from_json(flow_run.definition), description.run_id
+            await self.execution(flow, name, complete=True)
+        except Exception:  # the page keeps the derived view; the next visit tries again
+            logger.exception("loading the recorded history of %s failed", key)
+        finally:
+            self._interim.pop(key, None)
+            self._loading.pop(key, None)
+
+    def _keep(self, key: str, view: ExecutionView) -> None:
+        if self.cache_size <= 0:
+            return
+        self._finished[key] = view
+        while len(self._finished) > self.cache_size:
+            self._finished.popitem(last=False)
+
+    async def _describe(self, key: str) -> WorkflowExecutionDescription:
+        try:
+            return await self.client.get_workflow_handle(key).describe()
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
-                raise ExecutionNotExists(f"no execution {key!r}") from None
+                flow, _, name = key.partition(":")
+                raise ExecutionNotExists(
+                    f"execution {name!r} of flow {flow!r} does not exist"
+                ) from None
             raise
+
+    async def _definition(self, key: str) -> ir.Flow:
+        """The definition an execution runs (from its latest run's start input)."""
+        handle = self.client.get_workflow_handle(key)
+        async for event in handle.fetch_history_events(page_size=1):
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            [flow_run] = await self.client.data_converter.decode(payloads, [FlowRun])
+            if isinstance(flow_run, FlowRun) and flow_run.definition is not None:
+                return ir.Flow.from_json(flow_run.definition)
         raise ExecutionNotExists(f"execution {key!r} carries no FDL definition")
 
 

@@ -60,8 +60,10 @@
       document.getElementById("failure").hidden = false;
     }
     if (state.stopped) document.getElementById("stopped").textContent = "· stopped " + state.stopped;
+    const upgrading = document.getElementById("upgrading");
+    if (upgrading && !state.upgrading) upgrading.hidden = true;
     if (selected) showPanel(selected);
-    if (state.status !== "Running") poll = 0;
+    if (state.status !== "Running" && !state.upgrading) poll = 0;
   }
 
   async function follow() {
