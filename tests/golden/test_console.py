@@ -102,3 +102,12 @@ def test_fdl_execution_show_prints_and_draws_its_golden(key: str) -> None:
 def test_fdl_execution_show_without_a_worker_prints_its_golden(key: str) -> None:
     text, _ = shown(key, "derived")
     check_golden(HERE / f"show-{key}-derived.txt", text)
+
+
+def test_fdl_flow_graph_of_an_invalid_file_prints_its_problems(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: a\n    goto: b\n")
+    result = CliRunner().invoke(app, ["flow", "graph", str(broken)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"{broken}:6:5: steps[0].goto: " in result.stderr

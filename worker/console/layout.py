@@ -37,7 +37,7 @@ LANE_MARGIN = 16
 EXIT_ROW = 9
 JOIN_H = 16
 TERMINAL_W, TERMINAL_H = 64, 26
-STATUS_MIN_W = 190
+STATUS_MIN_W = 220
 """Nodes with a status line are at least this wide (a longer status is cut, see the tooltip)."""
 LABEL_LIMIT = 36
 """Characters of a condition shown on its option chip (the full text is its tooltip)."""
