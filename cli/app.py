@@ -11,7 +11,18 @@ import sys
 
 import typer
 
-from cli import api, definitions, executions, flows, queue, runtime, schedules, setup, tasks
+from cli import (
+    api,
+    console,
+    definitions,
+    executions,
+    flows,
+    queue,
+    runtime,
+    schedules,
+    setup,
+    tasks,
+)
 
 app = typer.Typer(
     name="fdl",
@@ -31,6 +42,7 @@ schedules.register(app)
 tasks.register(app)
 setup.register(app)
 api.register(app)
+console.register(app)
 
 
 def main() -> None:

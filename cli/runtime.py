@@ -21,6 +21,7 @@ from temporalio.service import RPCError
 from cli.api import DEFAULT_PORT as API_PORT
 from cli.api import local_api
 from cli.common import EXIT_FLOW_FAILED, UserError, err, fail, load_definition, parse_json_object
+from cli.console import ConsolePortOption, served_console
 from cli.options import (
     ConfigOption,
     DebugOption,
@@ -42,6 +43,7 @@ from worker.process import build_worker
 from worker.service import connection
 from worker.service.connection import ServerUnreachable, connect
 from worker.service.errors import ServiceError
+from worker.service.links import CONSOLE_PORT
 from worker.service.runs import start_flow, wait_for_outcome
 
 STATE_DIR = Path(".fdl")
@@ -257,12 +259,13 @@ def dev(
             help="Port of the FnF API for the SDKs (0 picks a free one, -1 serves none).",
         ),
     ] = API_PORT,
+    console_port: ConsolePortOption = CONSOLE_PORT,
     config: ConfigOption = None,
     task_queue: TaskQueueOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Start the embedded Temporal server, the local MNS queue, the FnF API and a worker,
-    until Ctrl-C.
+    """Start the embedded Temporal server, the local MNS queue, the FnF API, the web console
+    and a worker, until Ctrl-C.
 
     State lives in .fdl/. Then run flows from another terminal with
     `fdl run --no-worker FILE` (this worker, with this project's bindings) and watch them in
@@ -281,9 +284,14 @@ def dev(
             server,
             local_queue(project, queue_port) as queue_url,
             local_api(server.address, server.namespace, api_port, queue) as api_url,
+            served_console(
+                server.address, server.namespace, server.ui_address, console_port
+            ) as console_url,
         ):
             print(f"Temporal server: {server.address} (namespace {server.namespace})")
             print(f"Temporal Web UI: {server.ui_address}")
+            if console_url:
+                print(f"FDL console: {console_url}")
             if queue_url:
                 print(f"MNS queue API: {queue_url} (queues in {project.queues.db})")
             if api_url:

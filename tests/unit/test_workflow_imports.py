@@ -69,6 +69,7 @@ ALLOWED: dict[str, set[str]] = {
     "worker.config": {"translator.rules"},
     "worker.service": {"translator", "worker.contract", "worker.service"},
     "worker.fnfapi": {"translator", "worker.contract", "worker.service"},
+    "worker.console": {"translator", "worker.contract", "worker.service", "worker.console"},
     "worker.activities": {
         "translator.rules",
         "worker.contract",
