@@ -73,7 +73,7 @@ async def test_fdl_execution_show_of_the_subflow_and_its_exports(
     await finished(dev_server, oss)
     history = fdl(dev_server.address, "execution", "history", oss.flow, oss.execution, "--json")
     child = next(e for e in json.loads(history.stdout)["Events"] if e["Type"] == "TaskStarted")
-    name = child["EventDetail"]["name"]
+    name = json.loads(child["EventDetail"])["name"]
     drawing, page = tmp_path / "run.svg", tmp_path / "run.html"
     shown = fdl(
         dev_server.address, "execution", "show", "restoreFlow", name,
