@@ -23,7 +23,12 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -39,10 +44,22 @@ from worker.contract.registry import (
     fold,
     fold_signal,
 )
-from worker.contract.run import DEFAULT_TASK_QUEUE, DEFINITION_WORKFLOW, definition_workflow_id
+from worker.contract.run import (
+    DEFAULT_TASK_QUEUE,
+    DEFINITION_WORKFLOW,
+    REGISTRY_DIVISION,
+    REGISTRY_DIVISION_KEY,
+    definition_workflow_id,
+)
 from worker.service.errors import FlowAlreadyExists, FlowNotExists, FlowVersionNotExists
 
-LIST_QUERY = f"WorkflowType = '{DEFINITION_WORKFLOW}' AND ExecutionStatus = 'Running'"
+LIST_QUERIES = (
+    f"WorkflowType = '{DEFINITION_WORKFLOW}' AND ExecutionStatus = 'Running' "
+    f"AND {REGISTRY_DIVISION_KEY.name} = '{REGISTRY_DIVISION}'",
+    # Entries created before the registry had a division of its own (release 0.1.0).
+    f"WorkflowType = '{DEFINITION_WORKFLOW}' AND ExecutionStatus = 'Running'",
+)
+"""Visibility queries of the registry's running entries."""
 CLOSE_EVENTS = frozenset(
     {
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
@@ -191,6 +208,11 @@ async def create_flow(
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             static_summary=f"FDL flow definition **{name}**",
+            # Out of the namespace's default listing (the Web UI's executions list): these
+            # are the registry, not executions.
+            search_attributes=TypedSearchAttributes(
+                [SearchAttributePair(REGISTRY_DIVISION_KEY, REGISTRY_DIVISION)]
+            ),
         )
     except WorkflowAlreadyStartedError:
         raise FlowAlreadyExists(f"flow {name!r} already exists") from None
@@ -267,27 +289,35 @@ async def list_flows_page(client: Client, *, limit: int, start: str = "") -> Flo
 
 
 async def flow_names(client: Client, limit: int | None) -> list[str]:
-    """Names of registered flows, from visibility.
-
-    Some visibility stores cannot filter on both type and status; then every workflow is
-    listed and filtered here.
-    """
+    """Names of registered flows, from visibility (at most ``limit``)."""
     prefix = definition_workflow_id("")
+    names: dict[str, None] = {}
+    for query in LIST_QUERIES:
+        for workflow_id in await _running_entries(client, query):
+            names.setdefault(workflow_id.removeprefix(prefix))
+            if limit is not None and len(names) >= limit:
+                return list(names)
+    return list(names)
+
+
+async def _running_entries(client: Client, query: str) -> list[str]:
+    """Workflow ids of the running registry entries a query finds.
+
+    Some visibility stores cannot filter on type and status together; then the query falls
+    back to its division alone and the rest is filtered here.
+    """
     try:
-        return [
-            wf.id.removeprefix(prefix)
-            async for wf in client.list_workflows(LIST_QUERY, limit=limit)
-        ]
+        return [wf.id async for wf in client.list_workflows(query)]
     except RPCError as exc:
         if exc.status != RPCStatusCode.INVALID_ARGUMENT:
             raise
-    names = []
-    async for wf in client.list_workflows():
-        if wf.workflow_type == DEFINITION_WORKFLOW and wf.close_time is None:
-            names.append(wf.id.removeprefix(prefix))
-            if limit is not None and len(names) >= limit:
-                break
-    return names
+    division = f"{REGISTRY_DIVISION_KEY.name} = '{REGISTRY_DIVISION}'"
+    loose = division if division in query else None
+    return [
+        wf.id
+        async for wf in client.list_workflows(loose)
+        if wf.workflow_type == DEFINITION_WORKFLOW and wf.close_time is None
+    ]
 
 
 async def _get_or_none(client: Client, name: str) -> RegisteredFlow | None:
