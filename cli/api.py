@@ -7,7 +7,6 @@ port in use, the open mode beyond loopback, or no Temporal server; 2 usage.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Iterator
@@ -99,11 +98,9 @@ def serve(
     err(f"FnF API on {server.url} over Temporal at {target().address}")
     err("any access key accepted (open mode)" if auth.open else f"{len(auth.keys or {})} key(s)")
     try:
-        asyncio.run(server.serve())
+        server.run()
     except ApiServerError as exc:
         fail(UserError(str(exc)), debug)
-    except KeyboardInterrupt:
-        pass
     err("API stopped")
 
 

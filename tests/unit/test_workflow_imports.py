@@ -68,8 +68,8 @@ ALLOWED: dict[str, set[str]] = {
     "worker.local": {"worker.contract"},
     "worker.config": {"translator.rules"},
     "worker.service": {"translator", "worker.contract", "worker.service"},
-    "worker.fnfapi": {"translator", "worker.contract", "worker.service"},
-    "worker.console": {"translator", "worker.contract", "worker.service", "worker.console"},
+    "worker.fnfapi": {"translator", "worker.contract", "worker.service", "worker.local"},
+    "worker.console": {"translator", "worker.contract", "worker.service", "worker.local"},
     "worker.activities": {
         "translator.rules",
         "worker.contract",
