@@ -13,7 +13,7 @@ COPY pyproject.toml README.md ./
 COPY translator translator
 COPY worker worker
 COPY cli cli
-RUN pip install ".[mns]" \
+RUN pip install ".[mns,fnf]" \
     && useradd --create-home --uid 1000 fdl \
     && mkdir -p /var/lib/fdl /project \
     && chown fdl:fdl /var/lib/fdl

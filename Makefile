@@ -33,8 +33,10 @@ bench: $(STAMP)
 	$(PY) bench/compile_bench.py
 	$(PY) bench/overhead_bench.py
 	$(PY) bench/callback_bench.py
+	$(PY) bench/console_bench.py
 	$(PY) bench/queue_bench.py
 	$(PY) bench/path_bench.py
+	$(PY) bench/api_bench.py
 
 clean:
 	rm -rf $(VENV) .fdl

@@ -14,7 +14,18 @@ from typing import Annotated
 
 import typer
 
-from cli import definitions, executions, flows, queue, runtime, schedules, setup, tasks
+from cli import (
+    api,
+    console,
+    definitions,
+    executions,
+    flows,
+    queue,
+    runtime,
+    schedules,
+    setup,
+    tasks,
+)
 from cli.common import EXIT_INVALID
 
 app = typer.Typer(
@@ -59,6 +70,8 @@ executions.register(app)
 schedules.register(app)
 tasks.register(app)
 setup.register(app)
+api.register(app)
+console.register(app)
 
 
 def main() -> None:

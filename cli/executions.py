@@ -49,6 +49,12 @@ def start(
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for the end; print the output (exit 3 on failure).")
     ] = False,
+    qualifier: Annotated[
+        str,
+        typer.Option(
+            "--qualifier", "-q", help="A published version number or an alias to run instead."
+        ),
+    ] = "",
     task_queue: TaskQueueOverrideOption = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
@@ -62,7 +68,7 @@ def start(
         fail(exc, debug)
 
     async def action(fdl: FdlClient) -> ExecutionInfo:
-        started = await fdl.start_execution(flow, name=name, input=payload)
+        started = await fdl.start_execution(flow, name=name, input=payload, qualifier=qualifier)
         if not wait:
             return started
         return await fdl.describe_execution(flow, started.name, wait_seconds=None)

@@ -9,10 +9,11 @@ Creating or updating a flow records the task queue of the project it belongs to 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from cli import versions
 from cli.common import UserError, fail, load_definition, load_project
 from cli.options import (
     DebugOption,
@@ -41,7 +42,8 @@ DescriptionOption = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``flow`` command group to ``app``."""
+    """Add the ``flow`` command group (with ``version`` and ``alias``) to ``app``."""
+    versions.register(flow_app)
     app.add_typer(flow_app)
 
 
@@ -68,7 +70,7 @@ def create(
         debug=debug,
     )
     if as_json:
-        print_json(flow.summary())
+        print_json(flow.to_json())
     else:
         console.print(
             f"flow {name} created, version {flow.version}, task queue {flow.task_queue!r}",
@@ -100,7 +102,7 @@ def update(
         debug=debug,
     )
     if as_json:
-        print_json({**flow.summary(), "changed": changed})
+        print_json({**flow.to_json(), "Changed": changed})
         return
     state = "updated" if changed else "unchanged"
     console.print(
@@ -113,7 +115,8 @@ def update(
 def describe(
     name: FlowArgument,
     version: Annotated[
-        str | None, typer.Option("--version", help="A version (content hash); default: current.")
+        str | None,
+        typer.Option("--version", help="A revision (content hash) or published version number."),
     ] = None,
     source: Annotated[
         bool, typer.Option("--source", help="Print only the stored FDL text of the version.")
@@ -126,7 +129,7 @@ def describe(
     if source:
         print(flow.source, end="" if flow.source.endswith("\n") else "\n")
     elif as_json:
-        print_json(_describe_json(flow))
+        print_json(flow.to_json())
     else:
         _print_flow(flow)
 
@@ -140,7 +143,7 @@ def list_command(
     """List registered flows with their current versions."""
     flows = call(lambda fdl: fdl.list_flows(limit=limit), debug=debug)
     if as_json:
-        print_json([flow.summary() for flow in flows])
+        print_json([flow.to_json() for flow in flows])
         return
     rows = [[f.name, f.version, str(len(f.versions)), f.modified, f.description] for f in flows]
     print_table(["NAME", "VERSION", "VERSIONS", "MODIFIED", "DESCRIPTION"], rows, empty="no flows")
@@ -155,7 +158,7 @@ def delete(
     """Delete a flow. Its running executions continue; new ones fail with FlowNotExists."""
     call(lambda fdl: fdl.delete_flow(name), debug=debug)
     if as_json:
-        print_json({"name": name, "deleted": True})
+        print_json({"Name": name, "Deleted": True})
     else:
         console.print(f"flow {name} deleted", markup=False)
 
@@ -177,15 +180,6 @@ def _project_queue(config: Path | None, file: Path, named: str | None, debug: bo
     except ConfigError as exc:
         fail(exc, debug)
     return connection.task_queue(named, project.project_task_queue)
-
-
-def _describe_json(flow: RegisteredFlow) -> dict[str, Any]:
-    return {
-        **flow.summary(),
-        "current": flow.current,
-        "definition": flow.definition,
-        "versions": [{"version": v.version, "created": v.created} for v in flow.versions],
-    }
 
 
 def _print_flow(flow: RegisteredFlow) -> None:

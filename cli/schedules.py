@@ -363,11 +363,11 @@ def _show(schedule: FlowSchedule, as_json: bool, headline: str | None) -> None:
             "payload": schedule.payload,
             "description": schedule.description,
             "overlap": schedule.overlap,
-            "catch-up window": info["catchupWindow"],
+            "catch-up window": info["CatchupWindow"],
             "task queue": schedule.task_queue,
-            "created": info["createdTime"],
-            "modified": info["lastModifiedTime"],
-            "next fires": ", ".join(info["nextFireTimes"][:5]) if schedule.enabled else "-",
+            "created": info["CreatedTime"],
+            "modified": info["LastModifiedTime"],
+            "next fires": ", ".join(info["NextFireTimes"][:5]) if schedule.enabled else "-",
         }
     )
     for run in schedule.recent_runs[-5:]:

@@ -19,7 +19,10 @@ from typing import Annotated
 
 import typer
 
+from cli.api import DEFAULT_PORT as API_PORT
+from cli.api import local_api
 from cli.common import UserError, err, fail, load_project
+from cli.console import ConsolePortOption, served_console
 from cli.options import ConfigOption, DebugOption, TaskQueueOption
 from worker import preflight
 from worker.config import ConfigError, ProjectConfig
@@ -28,6 +31,7 @@ from worker.local.mnsqueue import QueueFileError, QueueStore, serve_queue
 from worker.process import build_worker
 from worker.service import connection
 from worker.service.connection import ServerUnreachable, connect
+from worker.service.links import CONSOLE_PORT
 
 STATE_DIR = Path(".fdl")
 QUEUE_PORT = 8234
@@ -79,6 +83,14 @@ def dev(
         int,
         typer.Option(help="Port of the local MNS queue API (0 picks a free one, -1 serves none)."),
     ] = QUEUE_PORT,
+    api_port: Annotated[
+        int,
+        typer.Option(
+            envvar="FDL_API_PORT",
+            help="Port of the FnF API for the SDKs (0 picks a free one, -1 serves none).",
+        ),
+    ] = API_PORT,
+    console_port: ConsolePortOption = CONSOLE_PORT,
     config: ConfigOption = None,
     task_queue: TaskQueueOption = None,
     as_json: Annotated[
@@ -86,17 +98,19 @@ def dev(
         typer.Option(
             "--json",
             help="Print the addresses as one JSON object (TemporalAddress, Namespace, WebUi, "
-            "QueueApi, QueueFile, TaskQueue) instead of lines for people.",
+            "Console, QueueApi, QueueFile, FnfApi, TaskQueue) instead of lines for people.",
         ),
     ] = False,
     debug: DebugOption = False,
 ) -> None:
-    """Start the embedded Temporal server, the local MNS queue and a worker, until Ctrl-C.
+    """Start the embedded Temporal server, the local MNS queue, the FnF API, the web console
+    and a worker, until Ctrl-C.
 
     State lives in .fdl/. Then run flows from another terminal with
     `fdl run --no-worker FILE` (this worker, with this project's bindings) and watch them in
-    the Web UI. Worker programs reach the local queue with the MNS SDK at the printed address
-    (any credentials).
+    the Web UI. Worker programs reach the local queue with the MNS SDK and the FnF API with
+    the FnF SDKs at the printed addresses (any credentials, unless FDL_API_ACCESS_KEY_ID /
+    FDL_API_ACCESS_KEY_SECRET or FDL_API_KEYS_FILE name keys).
     """
     try:
         project = load_project(config)
@@ -106,9 +120,21 @@ def dev(
         if port_open("127.0.0.1", port):
             raise UserError(f"port {port} is in use: is another Temporal server running?")
         server = embedded_server(port, ui_port)
-        with server, local_queue(project, queue_port) as queue_url:
+        with (
+            server,
+            local_queue(project, queue_port) as queue_url,
+            local_api(server.address, server.namespace, api_port, queue) as api_url,
+            served_console(
+                server.address, server.namespace, server.ui_address, console_port
+            ) as console_url,
+        ):
             served = DevAddresses(
-                server=server, queue_url=queue_url, queue_file=project.queue_db, task_queue=queue
+                server=server,
+                console_url=console_url,
+                queue_url=queue_url,
+                queue_file=project.queue_db,
+                api_url=api_url,
+                task_queue=queue,
             )
             print(json.dumps(served.to_json()) if as_json else served.for_people())
             sys.stdout.flush()
@@ -122,8 +148,10 @@ class DevAddresses:
     """What ``fdl dev`` serves: the server, the queue API and the file it really serves."""
 
     server: DevServer
+    console_url: str
     queue_url: str | None
     queue_file: Path
+    api_url: str | None
     task_queue: str
 
     def for_people(self) -> str:
@@ -131,8 +159,12 @@ class DevAddresses:
             f"Temporal server: {self.server.address} (namespace {self.server.namespace})",
             f"Temporal Web UI: {self.server.ui_address}",
         ]
+        if self.console_url:
+            lines.append(f"FDL console: {self.console_url}")
         if self.queue_url:
             lines.append(f"MNS queue API: {self.queue_url} (queues in {shown(self.queue_file)})")
+        if self.api_url:
+            lines.append(f"FnF API: {self.api_url}")
         lines.append(f"worker serving task queue {self.task_queue!r}; press Ctrl-C to stop")
         return "\n".join(lines)
 
@@ -141,8 +173,10 @@ class DevAddresses:
             "TemporalAddress": self.server.address,
             "Namespace": self.server.namespace,
             "WebUi": self.server.ui_address,
+            "Console": self.console_url or None,
             "QueueApi": self.queue_url,
             "QueueFile": str(self.queue_file.absolute()) if self.queue_url else None,
+            "FnfApi": self.api_url.split(" (")[0] if self.api_url else None,
             "TaskQueue": self.task_queue,
         }
 

@@ -13,10 +13,7 @@ connection) and closes it when it shuts down.
 
 from __future__ import annotations
 
-import logging
-import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
@@ -53,11 +50,8 @@ the sandbox for every run, so the sandbox checks it; ``tests/unit/test_workflow_
 proves what that closure holds.
 
 The re-imports cost about 4 ms of CPU per workflow run with bytecode caches, and several times
-that with ``PYTHONDONTWRITEBYTECODE`` set (every run compiles the sources again), which
-:func:`build_worker` warns about."""
-
-ROOT = Path(__file__).resolve().parent
-logger = logging.getLogger(__name__)
+that with ``PYTHONDONTWRITEBYTECODE`` set and no bytecode cached (every run compiles the
+sources again): install the package normally (pip compiles it) or let Python cache bytecode."""
 
 DEFAULT_MAX_CONCURRENT_ACTIVITIES = 100
 """Temporal's default, repeated here to size the thread pool of synchronous handlers."""
@@ -128,11 +122,6 @@ def build_worker(
         **worker_kwargs: passed to :class:`temporalio.worker.Worker` (for example
             ``max_concurrent_activities``, which also sizes the handler thread pool).
     """
-    if sys.dont_write_bytecode and not any((ROOT / "workflow").glob("__pycache__/*.pyc")):
-        logger.warning(
-            "PYTHONDONTWRITEBYTECODE is set: every workflow run compiles the workflow modules "
-            "again inside the sandbox (several ms of CPU per run); unset it for workers"
-        )
     threads = worker_kwargs.get("max_concurrent_activities") or DEFAULT_MAX_CONCURRENT_ACTIVITIES
     worker_kwargs.setdefault("workflow_runner", workflow_runner())
     return FdlWorker(

@@ -142,7 +142,7 @@ async def test_fdl_task_queue_routes_the_work_of_every_command(
             ["schedule", "create", flow, "nightly", "--cron", "0 0 3 * * *", "--json"], env
         )
         assert scheduled.exit_code == 0, scheduled.output
-        assert f'"taskQueue": "{queue}"' in scheduled.stdout
+        assert f'"TaskQueue": "{queue}"' in scheduled.stdout
     registry = await client.get_workflow_handle(f"fdl/flow/{flow}").describe()
     assert registry.raw_description.execution_config.task_queue.name == queue
     assert f"worker ready on task queue {queue!r}" in await asyncio.to_thread(worker_says, env)

@@ -218,13 +218,13 @@ async def test_cli_flow_and_execution_commands(
                                 "--json", *queue))  # fmt: skip
     assert out["Status"] == "Running"
     updated = as_json(await fdl_cli("flow", "update", flow, str(v2_file), "--json", *queue))
-    assert updated["changed"] and updated["version"] != out["Version"]
+    assert updated["Changed"] and updated["Version"] != out["Version"]
     waited = await fdl_cli("execution", "start", flow, "-n", "b", "-i", '{"seconds": 0}',
                            "--wait", *queue)  # fmt: skip
     assert json.loads(waited.stdout) == {"answer": "v2", "seconds": 0}
 
     described = as_json(await fdl_cli("execution", "describe", flow, "a", "--wait", "30", "--json"))
-    assert described["Output"] == {"answer": "v1", "seconds": 1}
+    assert json.loads(described["Output"]) == {"answer": "v1", "seconds": 1}
     assert described["Version"] == out["Version"]
     human = await fdl_cli("execution", "describe", flow, "a")
     assert "status:" in human.stdout and "Succeeded" in human.stdout
@@ -249,12 +249,12 @@ async def test_cli_flow_and_execution_commands(
     assert bad.exit_code == 1 and "unknown status 'Done'" in bad.stderr
 
     flows = as_json(await fdl_cli("flow", "list", "--json"))
-    mine = next(f for f in flows if f["name"] == flow)
-    assert mine["versions"] == 2 and mine["description"] == "demo"
+    mine = next(f for f in flows if f["Name"] == flow)
+    assert len(mine["Versions"]) == 2 and mine["Description"] == "demo"
     table = await fdl_cli("flow", "list")
     assert flow in table.stdout
     detail = as_json(await fdl_cli("flow", "describe", flow, "--json"))
-    assert [v["version"] for v in detail["versions"]] == [out["Version"], updated["version"]]
+    assert [v["Version"] for v in detail["Versions"]] == [out["Version"], updated["Version"]]
     source = await fdl_cli("flow", "describe", flow, "--version", out["Version"], "--source")
     assert source.stdout == WAITING.format(answer="v1")
 

@@ -103,7 +103,7 @@ async def test_events_with_step_input_and_output_in_order(client: Client, task_q
         ("ExecutionSucceeded", ""),
     ]
     assert [event["EventId"] for event in events] == list(range(1, len(events) + 1))
-    detail = {(e["Type"], e["StepName"]): e["EventDetail"] for e in events}
+    detail = {(e["Type"], e["StepName"]): json.loads(e["EventDetail"]) for e in events}
     assert detail[("ExecutionStarted", "")] == {"input": {"id": 7}}
     assert detail[("StepEntered", "init")] == {"input": {"id": 7}}
     assert detail[("StepExited", "init")] == {"output": {"n": 1}}
@@ -177,11 +177,11 @@ async def test_failed_attempts_caught_error_and_failed_execution(
         ("StepExited", "apologise"),
         ("ExecutionFailed", ""),
     ]
-    assert events[3]["EventDetail"]["error"] == "BookFlightError"
-    assert events[4]["EventDetail"]["attempt"] == 2
-    assert "reason" in events[6]["EventDetail"]["output"]
-    assert events[8]["EventDetail"] == {"error": "NoFlight", "cause": "sorry"}
-    assert events[-1]["EventDetail"] == {"error": "NoFlight", "cause": "sorry"}
+    assert json.loads(events[3]["EventDetail"])["error"] == "BookFlightError"
+    assert json.loads(events[4]["EventDetail"])["attempt"] == 2
+    assert "reason" in json.loads(events[6]["EventDetail"])["output"]
+    assert json.loads(events[8]["EventDetail"]) == {"error": "NoFlight", "cause": "sorry"}
+    assert json.loads(events[-1]["EventDetail"]) == {"error": "NoFlight", "cause": "sorry"}
 
 
 async def test_without_a_worker_the_events_come_from_temporal(
@@ -200,6 +200,6 @@ async def test_without_a_worker_the_events_come_from_temporal(
         ("TaskSucceeded", "probe"),
         ("ExecutionSucceeded", ""),
     ]
-    assert document["Events"][1]["EventDetail"]["input"] == {"n": 1}
-    assert document["Events"][2]["EventDetail"] == {"output": {"n": 1}}
+    assert json.loads(document["Events"][1]["EventDetail"])["input"] == {"n": 1}
+    assert json.loads(document["Events"][2]["EventDetail"]) == {"output": {"n": 1}}
     assert json.dumps(document)  # JSON all the way down

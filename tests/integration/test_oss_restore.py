@@ -175,7 +175,7 @@ def test_seed_002_end_to_end_through_the_cli(
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    output = result["Output"]
+    output = json.loads(result["Output"])
     assert output["end"] is True and output["empty"] is True
     assert output["marker"] == f"logs/log-{STANDARD - 1:05d}"
     assert assert_every_object_restored_once(bucket) == 0

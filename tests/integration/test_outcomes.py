@@ -116,7 +116,7 @@ async def test_every_view_reports_the_same_outcome(
     history = await cli("execution", "history", FLOW, execution, "--json")
     assert isinstance(history, dict)
     closing = history["Events"][-1]
-    detail = closing["EventDetail"]
+    detail = json.loads(closing["EventDetail"])  # JSON text, as the original API sends it
     views["history"] = (history["Status"], detail.get("error", ""), detail.get("cause", ""))
     info = await fdl.describe_execution(FLOW, execution, wait_seconds=None)
     views["Python client"] = (info.status, info.error, info.cause)

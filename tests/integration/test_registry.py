@@ -144,6 +144,10 @@ async def test_worker_continues_as_new_and_readers_follow(client: Client, task_q
     flow = await registry.get_flow(client, name)
     assert [v.version for v in flow.versions] == [v.version for v in versions]
     assert flow.source == texts[-1]
+    # The new run keeps the registry's division: still listed by fdl, not in the default list.
+    assert name in await registry.flow_names(client, None)
+    default = {wf.id async for wf in client.list_workflows()}
+    assert definition_workflow_id(name) not in default
 
 
 def test_cli_refuses_an_invalid_definition_with_located_problems(
@@ -185,3 +189,18 @@ async def test_a_run_without_definition_resolves_the_current_version(
             await missing.result()
     assert isinstance(failure.value.cause, ApplicationError)
     assert failure.value.cause.type == "FlowNotExists"
+
+
+async def test_registry_workflows_stay_out_of_the_default_executions_list(fdl: FdlClient) -> None:
+    """The Web UI lists a namespace's workflows with an empty query (ListWorkflowExecutions):
+    registry entries are not in it, executions are; ``fdl flow list`` still finds the flow."""
+    name = fresh("hidden")
+    await fdl.create_flow(name, FLOW_V1)
+    listed = [wf async for wf in fdl.temporal.list_workflows()]
+    assert definition_workflow_id(name) not in {wf.id for wf in listed}
+    assert all(wf.workflow_type != "fdl.FlowDefinition" for wf in listed)
+    assert name in {flow.name for flow in await fdl.list_flows()}
+    by_type = [
+        wf async for wf in fdl.temporal.list_workflows("WorkflowType = 'fdl.FlowDefinition'")
+    ]
+    assert definition_workflow_id(name) not in {wf.id for wf in by_type}

@@ -27,6 +27,7 @@ import typer
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+from cli.api import DEFAULT_PORT as API_PORT
 from cli.app import app
 from cli.queue import DEFAULT_PORT as QUEUE_PORT
 from worker.config import CONFIG_ENV, QUEUE_DB_ENV, load_config
@@ -38,11 +39,22 @@ from worker.service.runs import STEP_DATA_LIMIT_ENV
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
-SECRETS = {"POSTGRES_PASSWORD": "pw", "FDL_QUEUE_ACCESS_ID": "id", "FDL_QUEUE_ACCESS_KEY": "key"}
+SECRETS = {
+    "POSTGRES_PASSWORD": "pw",
+    "FDL_QUEUE_ACCESS_ID": "id",
+    "FDL_QUEUE_ACCESS_KEY": "key",
+    "FDL_API_ACCESS_KEY_ID": "api-id",
+    "FDL_API_ACCESS_KEY_SECRET": "api-key",
+}
 COMPOSE_PREFIXES = ("FDL_", "TEMPORAL_", "POSTGRES_")
 """Variables the file reads: the caller's own values must not change what is checked."""
-FDL_SERVICES = ("fdl-setup", "fdl-queue", "fdl-worker")
-PUBLISHED = {"temporal": (7233, 7233), "temporal-ui": (8233, 8080), "fdl-queue": (8234, 8234)}
+FDL_SERVICES = ("fdl-setup", "fdl-queue", "fdl-worker", "fdl-api")
+PUBLISHED = {
+    "temporal": (7233, 7233),
+    "temporal-ui": (8233, 8080),
+    "fdl-queue": (8234, 8234),
+    "fdl-api": (8235, 8235),
+}
 """Service: (host port, container port). The host ports are those of `fdl dev`."""
 
 
@@ -144,6 +156,7 @@ def test_ports_are_published_on_loopback_as_fdl_dev_uses_them(services: dict[str
     assert {name: ports for name, ports in published.items() if ports} == expected
     assert PUBLISHED["temporal"][0] == connection.DEFAULT_DEV_PORT
     assert PUBLISHED["fdl-queue"][0] == QUEUE_PORT
+    assert PUBLISHED["fdl-api"][0] == API_PORT
 
 
 def test_temporal_runs_on_the_schema_the_official_tool_set_up(services: dict[str, Any]) -> None:
@@ -222,8 +235,12 @@ def test_the_workers_serve_the_task_queue_of_the_project_they_mount(
     worker = services["fdl-worker"]
     mounts = {m["target"]: m["source"] for m in worker["volumes"]}
     project = load_config(Path(mounts["/project"]) / "fdl.yaml")
-    assert worker["environment"][connection.TASK_QUEUE_ENV] == project.project_task_queue
     assert project.project_task_queue != DEFAULT_TASK_QUEUE
+    for name in FDL_SERVICES:  # the API records it with the flows it creates
+        assert services[name]["environment"][connection.TASK_QUEUE_ENV] == (
+            project.project_task_queue
+        ), name
+        assert "--task-queue" not in services[name]["command"], name
 
 
 def test_setup_runs_before_the_workers_and_the_queue_is_shared(services: dict[str, Any]) -> None:
@@ -289,3 +306,10 @@ def test_the_build_context_holds_the_sources_and_no_secrets() -> None:
     copied = re.findall(r"^COPY (.+) \S+$", dockerfile(), re.M)
     sources = {source for line in copied for source in line.split()}
     assert sources == allowed
+
+
+def test_the_fnf_api_serves_beside_the_workers_with_keys(services: dict[str, Any]) -> None:
+    api = services["fdl-api"]
+    assert api["command"][:3] == ["fdl", "api", "serve"] and "--open" not in api["command"]
+    assert api["environment"]["FDL_API_ACCESS_KEY_ID"] == SECRETS["FDL_API_ACCESS_KEY_ID"]
+    assert "fdl-setup" in api["depends_on"]

@@ -76,6 +76,8 @@ ALLOWED: dict[str, set[str]] = {
         "worker.local",
     },
     "worker.service": {"translator", "worker.contract", "worker.service"},
+    "worker.fnfapi": {"translator", "worker.contract", "worker.service", "worker.local"},
+    "worker.console": {"translator", "worker.contract", "worker.service", "worker.local"},
     "worker.activities": {
         "translator.rules",
         "worker.contract",

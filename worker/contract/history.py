@@ -46,14 +46,14 @@ class Event:
     detail: str = "{}"
 
     def to_json(self) -> dict[str, Any]:
-        """The event as the original API names its fields, with the detail parsed."""
+        """The wire form: the original API's fields and types (``EventDetail`` is JSON text)."""
         return {
             "EventId": self.id,
             "Type": self.type,
             "StepName": self.step,
             "Time": self.time,
             "ScheduleEventId": self.schedule_id,
-            "EventDetail": json.loads(self.detail),
+            "EventDetail": self.detail,
         }
 
 

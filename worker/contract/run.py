@@ -30,6 +30,13 @@ DEFINITION_WORKFLOW = "fdl.FlowDefinition"
 """Workflow type of the registry: one long-lived workflow per registered flow."""
 
 
+REGISTRY_DIVISION_KEY = SearchAttributeKey.for_keyword("TemporalNamespaceDivision")
+"""Temporal's system attribute that keeps workflows out of the namespace's default listing
+(it is how Temporal hides its own schedule workflows): the registry's workflows carry it."""
+REGISTRY_DIVISION = "fdl-registry"
+"""The division of the registry's ``fdl.FlowDefinition`` workflows."""
+
+
 def definition_workflow_id(flow_name: str) -> str:
     """The workflow id of a flow's registry entry: ``fdl/flow/<flow>``.
 

@@ -16,8 +16,8 @@ from temporalio.client import Client
 
 from translator import ir
 from translator.compile import compile_text
-from worker.contract.registry import FlowVersion
-from worker.service import connection, executions, flows, history, reports, schedules
+from worker.contract.registry import FlowAlias, FlowVersion, PublishedVersion
+from worker.service import connection, executions, flows, history, reports, schedules, versions
 from worker.service.executions import ExecutionInfo
 from worker.service.flows import RegisteredFlow
 
@@ -94,7 +94,7 @@ class FdlClient:
     async def update_flow(
         self,
         name: str,
-        definition: str | ir.Flow,
+        definition: str | ir.Flow | None,
         *,
         description: str = "",
         source: str | None = None,
@@ -102,7 +102,12 @@ class FdlClient:
     ) -> tuple[RegisteredFlow, bool]:
         """Publish a new version of a flow (UpdateFlow); running executions keep theirs.
 
-        The flow's executions run on this client's task queue from now on.
+        The flow's executions run on this client's task queue from now on (a change of the
+        description alone keeps the queue).
+
+        Args:
+            definition: FDL text, a compiled flow, or ``None`` to keep the current definition
+                (and change only the description).
 
         Returns:
             The flow and whether it changed (an identical definition is not stored again).
@@ -111,6 +116,10 @@ class FdlClient:
             FlowNotExists: no flow of this name is registered.
             translator.DefinitionError: the FDL text is invalid.
         """
+        if definition is None:
+            current = await flows.get_flow(self.temporal, name)
+            version = flows.new_version(current.definition, current.source, description)
+            return await flows.update_flow(self.temporal, name, version)
         version = _version_of(definition, source, description, resolve_refs, self.task_queue)
         return await flows.update_flow(self.temporal, name, version)
 
@@ -126,6 +135,10 @@ class FdlClient:
         """Every registered flow, sorted by name (ListFlows)."""
         return await flows.list_flows(self.temporal, limit=limit)
 
+    async def list_flows_page(self, *, limit: int = 60, start: str = "") -> flows.FlowPage:
+        """One page of flows by name, from ``start`` on (ListFlows with NextToken)."""
+        return await flows.list_flows_page(self.temporal, limit=limit, start=start)
+
     async def delete_flow(self, name: str) -> None:
         """Delete a flow (DeleteFlow); its running executions continue.
 
@@ -133,6 +146,59 @@ class FdlClient:
             FlowNotExists: no flow of this name is registered.
         """
         await flows.delete_flow(self.temporal, name)
+
+    # --- versions and aliases (PublishFlowVersion, ..., DeleteFlowAlias) -------------------
+
+    async def publish_flow_version(self, name: str, *, description: str = "") -> PublishedVersion:
+        """Snapshot the flow's current revision as its next version number (PublishFlowVersion).
+
+        Raises:
+            FlowNotExists: no such flow.
+            ConcurrentUpdateError: another publish took the number at the same moment.
+        """
+        return await versions.publish_version(self.temporal, name, description)
+
+    async def list_flow_versions(self, name: str) -> list[PublishedVersion]:
+        """The flow's published versions, newest first (ListFlowVersions)."""
+        return await versions.list_versions(self.temporal, name)
+
+    async def delete_flow_version(self, name: str, version: str) -> None:
+        """Delete a published version no alias routes to (DeleteFlowVersion)."""
+        await versions.delete_version(self.temporal, name, version)
+
+    async def create_flow_alias(
+        self, name: str, alias: str, routes: list[tuple[str, int]], *, description: str = ""
+    ) -> FlowAlias:
+        """An alias routing to one or two versions, ``(version, weight)``, weights totalling
+        100 (CreateFlowAlias)."""
+        return await versions.set_alias(
+            self.temporal, name, alias, routes, description=description, create=True
+        )
+
+    async def update_flow_alias(
+        self,
+        name: str,
+        alias: str,
+        routes: list[tuple[str, int]] | None = None,
+        *,
+        description: str | None = None,
+    ) -> FlowAlias:
+        """Change an alias's routes or description; ``None`` keeps them (UpdateFlowAlias)."""
+        return await versions.set_alias(
+            self.temporal, name, alias, routes, description=description, create=False
+        )
+
+    async def describe_flow_alias(self, name: str, alias: str) -> FlowAlias:
+        """An alias of the flow (DescribeFlowAlias)."""
+        return await versions.describe_alias(self.temporal, name, alias)
+
+    async def list_flow_aliases(self, name: str) -> list[FlowAlias]:
+        """The flow's aliases, by name (ListFlowAliases)."""
+        return await versions.list_aliases(self.temporal, name)
+
+    async def delete_flow_alias(self, name: str, alias: str) -> None:
+        """Delete an alias (DeleteFlowAlias)."""
+        await versions.delete_alias(self.temporal, name, alias)
 
     # --- executions (StartExecution, DescribeExecution, ListExecutions, StopExecution) -----
 
@@ -142,6 +208,7 @@ class FdlClient:
         *,
         name: str | None = None,
         input: dict[str, Any] | None = None,
+        qualifier: str = "",
     ) -> ExecutionInfo:
         """Start the flow's current version (StartExecution); returns at once.
 
@@ -149,8 +216,12 @@ class FdlClient:
         execution keeps its version when the flow is updated. It runs on the queue the flow
         was registered with, unless this client names one explicitly.
 
+        Args:
+            qualifier: a published version number or an alias to run instead of the current
+                revision (an alias's weighted choice is made once, at start).
+
         Raises:
-            FlowNotExists: no flow of this name is registered.
+            FlowNotExists: no flow of this name is registered (or no such version or alias).
             ExecutionAlreadyExists: an execution of this name has finished.
         """
         return await executions.start_execution(
@@ -159,6 +230,7 @@ class FdlClient:
             execution_name=name,
             input=input,
             task_queue=self.explicit_task_queue,
+            qualifier=qualifier,
         )
 
     async def describe_execution(
@@ -189,6 +261,17 @@ class FdlClient:
         return await executions.list_executions(
             self.temporal, flow_name, status=status, limit=limit
         )
+
+    async def list_executions_page(
+        self, flow_name: str, **filters: Any
+    ) -> executions.ExecutionPage:
+        """One page of a flow's executions with the original's filters (ListExecutions).
+
+        ``filters`` are those of :func:`worker.executions.list_executions_page`: ``status``,
+        ``limit``, ``next_token``, ``name_prefix``, ``started_after``, ``started_before``,
+        ``metadata_only``.
+        """
+        return await executions.list_executions_page(self.temporal, flow_name, **filters)
 
     async def stop_execution(
         self, flow_name: str, name: str, *, error: str = "", cause: str = ""

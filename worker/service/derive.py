@@ -1,18 +1,21 @@
 """FDL-style events derived from Temporal's own history, when no worker answers the query.
 
-Also the ``fdl.stop_details`` activity: the error and cause a stopped child execution was
-stopped with, which only the child's own history holds.
-
 Temporal's history holds what the interpreter asked the server to do: function invocations
-(activities, with the step path and the mapped input), child executions, durable timers,
-and the execution's start and end. That is enough for the task events of the original's
-history, not for the steps that run in workflow memory (``pass``, ``choice``, mappings):
-those only the interpreter knows, through the ``fdl.history`` query. Timers keep Temporal's
-names (``TimerStarted``, ``TimerFired``) with the wait step's path.
+and message sends (activities, with the step path and the mapped input), child executions,
+durable timers, task tokens (the local activity minting each secret), the reports that answer
+them (signals), and the execution's start and end. That is enough for the task events of the
+original's history, not for the steps that run in workflow memory (``pass``, ``choice``,
+mappings): those only the interpreter knows, through the ``fdl.history`` query. Timers keep
+Temporal's names (``TimerStarted``, ``TimerFired``) with the wait step's path.
+
+A waiting task (``waitForCallback``) is told apart by its token: the send or invocation that
+carries a token minted for it ends as ``TaskSubmitted``, and the first report with that token
+ends the task (``TaskSucceeded`` or ``TaskFailed``), as the interpreter records it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
@@ -23,9 +26,10 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.converter import PayloadConverter
 
-from worker.contract.activities import INVOKE_FUNCTION
+from worker.contract.activities import INVOKE_FUNCTION, MINT_TASK_SECRET, SEND_MESSAGE
 from worker.contract.history import Event, compact, timestamp
 from worker.contract.run import PARENT_STEP_MEMO
+from worker.contract.tokens import REPORT_SIGNAL, MalformedToken, TaskToken
 
 
 class _Builder:
@@ -33,6 +37,10 @@ class _Builder:
         self.converter = converter
         self.events: list[Event] = []
         self.scheduled: dict[int, tuple[int, str]] = {}  # Temporal event id -> (FDL id, step)
+        self.minted = 0  # task tokens minted so far (their numbers are 1, 2, ...)
+        self.waiting: dict[int, int] = {}  # token number -> Temporal id of its TaskScheduled
+        self.submits: set[int] = set()  # Temporal ids of activities that submit a waiting task
+        self.reported: set[int] = set()  # token numbers whose first report was seen
 
     def add(
         self, kind: str, source: HistoryEvent, step: str, detail: dict[str, Any], answers: int = 0
@@ -92,11 +100,11 @@ def _one(out: _Builder, event: HistoryEvent) -> None:
     elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
         _activity_scheduled(out, event)
     elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-        attrs = event.activity_task_completed_event_attributes
-        if attrs.scheduled_event_id in out.scheduled:
-            result = out.value(attrs.result)
-            value = result.get("value") if isinstance(result, dict) else result
-            out.add("TaskSucceeded", event, "", {"output": value}, attrs.scheduled_event_id)
+        _activity_completed(out, event)
+    elif kind == EventType.EVENT_TYPE_MARKER_RECORDED:
+        _marker(out, event)
+    elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+        _reported(out, event)
     elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
         attrs_f = event.activity_task_failed_event_attributes
         if attrs_f.scheduled_event_id in out.scheduled:
@@ -113,14 +121,107 @@ def _one(out: _Builder, event: HistoryEvent) -> None:
 
 def _activity_scheduled(out: _Builder, event: HistoryEvent) -> None:
     attrs = event.activity_task_scheduled_event_attributes
-    if attrs.activity_type.name != INVOKE_FUNCTION:
-        return  # the registry lookup and other engine activities are not FDL tasks
     call = out.value(attrs.input)
     call = call if isinstance(call, dict) else {}
     step = str(call.get("step_path", ""))
-    detail = {"resource": call.get("binding"), "input": call.get("input")}
+    if attrs.activity_type.name == INVOKE_FUNCTION:
+        detail = {"resource": call.get("binding"), "input": call.get("input")}
+    elif attrs.activity_type.name == SEND_MESSAGE:
+        detail = {"resource": f"{call.get('target')}/{call.get('name')}", "body": call.get("body")}
+    else:
+        return  # the registry lookup and other engine activities are not FDL tasks
     fdl_id = out.add("TaskScheduled", event, step, detail)
     out.scheduled[event.event_id] = (fdl_id, step)
+    number = _token_number(call)
+    if number is not None and number <= out.minted and number not in out.waiting:
+        out.waiting[number] = event.event_id
+        out.submits.add(event.event_id)
+
+
+def _token_number(value: Any) -> int | None:
+    """The number of the first task token found anywhere in an activity's input."""
+    if isinstance(value, str):
+        for candidate in (value, *_json_strings(value)):
+            try:
+                return TaskToken.decode(candidate).number
+            except MalformedToken:
+                continue
+        return None
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for item in items:
+        found = _token_number(item)
+        if found is not None:
+            return found
+    return None
+
+
+def _json_strings(text: str) -> list[str]:
+    """The strings inside ``text`` when it is JSON (a message body holding the token)."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return []
+    found: list[str] = []
+    stack = [parsed]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _activity_completed(out: _Builder, event: HistoryEvent) -> None:
+    attrs = event.activity_task_completed_event_attributes
+    if attrs.scheduled_event_id not in out.scheduled:
+        return
+    result = out.value(attrs.result)
+    if isinstance(result, dict) and result.get("kind") == "message_sent":
+        value: Any = {
+            "MessageId": result.get("message_id"),
+            "MessageBodyMD5": result.get("body_md5"),
+            "RequestId": result.get("request_id"),
+        }
+    else:
+        value = result.get("value") if isinstance(result, dict) else result
+    if attrs.scheduled_event_id in out.submits:
+        out.add("TaskSubmitted", event, "", value or {}, attrs.scheduled_event_id)
+    else:
+        out.add("TaskSucceeded", event, "", {"output": value}, attrs.scheduled_event_id)
+
+
+def _marker(out: _Builder, event: HistoryEvent) -> None:
+    """A local activity's marker: count the task tokens minted."""
+    attrs = event.marker_recorded_event_attributes
+    data = out.value(attrs.details["data"]) if "data" in attrs.details else None
+    if isinstance(data, dict) and data.get("activity_type") == MINT_TASK_SECRET:
+        out.minted += 1
+
+
+def _reported(out: _Builder, event: HistoryEvent) -> None:
+    """A task report: the first one for a token ends its waiting task."""
+    attrs = event.workflow_execution_signaled_event_attributes
+    if attrs.signal_name != REPORT_SIGNAL:
+        return
+    report = out.value(attrs.input)
+    if not isinstance(report, dict):
+        return
+    try:
+        number = TaskToken.decode(str(report.get("token", ""))).number
+    except MalformedToken:
+        return
+    scheduled = out.waiting.get(number)
+    if scheduled is None or number in out.reported:
+        return
+    out.reported.add(number)
+    if report.get("succeeded"):
+        out.add("TaskSucceeded", event, "", {"output": report.get("output")}, scheduled)
+    else:
+        detail = {"error": report.get("error", ""), "cause": report.get("cause", "")}
+        out.add("TaskFailed", event, "", detail, scheduled)
 
 
 def _child_or_timer_or_end(out: _Builder, event: HistoryEvent) -> None:
@@ -138,17 +239,24 @@ def _child_or_timer_or_end(out: _Builder, event: HistoryEvent) -> None:
         }
         fdl_id = out.add("TaskScheduled", event, step, detail)
         out.scheduled[event.event_id] = (fdl_id, step)
+        number = _token_number(run.get("input"))
+        if number is not None and number <= out.minted and number not in out.waiting:
+            out.waiting[number] = event.event_id  # the report, not the child's end, ends it
+            out.submits.add(event.event_id)
     elif kind == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED:
         attrs_s = event.child_workflow_execution_started_event_attributes
         detail = {"workflowId": attrs_s.workflow_execution.workflow_id}
         out.add("TaskStarted", event, "", detail, attrs_s.initiated_event_id)
     elif kind == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED:
         attrs_c = event.child_workflow_execution_completed_event_attributes
-        detail = {"output": out.value(attrs_c.result)}
-        out.add("TaskSucceeded", event, "", detail, attrs_c.initiated_event_id)
+        if attrs_c.initiated_event_id not in out.submits:
+            detail = {"output": out.value(attrs_c.result)}
+            out.add("TaskSucceeded", event, "", detail, attrs_c.initiated_event_id)
     elif kind == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED:
         attrs_x = event.child_workflow_execution_failed_event_attributes
-        out.add("TaskFailed", event, "", _failure(attrs_x.failure), attrs_x.initiated_event_id)
+        if attrs_x.initiated_event_id not in out.submits:
+            failed = _failure(attrs_x.failure)
+            out.add("TaskFailed", event, "", failed, attrs_x.initiated_event_id)
     elif kind == EventType.EVENT_TYPE_TIMER_STARTED:
         attrs_t = event.timer_started_event_attributes
         step = str(out.one(event.user_metadata.summary)) if event.HasField("user_metadata") else ""

@@ -86,3 +86,27 @@ class TaskAlreadyCompleted(ServiceError):
     execution ended; a worker should treat its job as done and delete its message."""
 
     code = TASK_ALREADY_COMPLETED
+
+
+class FlowVersionNotExists(FlowNotExists):
+    """The flow has no published version of that number."""
+
+    code = "FlowVersionNotExists"
+
+
+class FlowAliasNotExists(FlowNotExists):
+    """The flow has no alias of that name."""
+
+    code = "FlowAliasNotExists"
+
+
+class FlowAliasAlreadyExists(ServiceError):
+    """The flow has an alias of that name already."""
+
+    code = "FlowAliasAlreadyExists"
+
+
+class ConcurrentUpdateError(ServiceError):
+    """Another writer changed the flow at the same moment; retry."""
+
+    code = "ConcurrentUpdateError"

@@ -14,6 +14,7 @@ Workers resolve flows through the ``fdl.resolve_flow`` activity (:func:`resolve_
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -22,23 +23,43 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from translator.rules import check_name
 from worker.contract.registry import (
+    HASH_LENGTH,
     HISTORY_LIMIT,
     PUBLISH_SIGNAL,
+    SIGNAL_PAYLOADS,
     DefinitionState,
     FlowVersion,
     content_hash,
     fold,
+    fold_signal,
 )
-from worker.contract.run import DEFAULT_TASK_QUEUE, DEFINITION_WORKFLOW, definition_workflow_id
-from worker.service.errors import FlowAlreadyExists, FlowNotExists
+from worker.contract.run import (
+    DEFAULT_TASK_QUEUE,
+    DEFINITION_WORKFLOW,
+    REGISTRY_DIVISION,
+    REGISTRY_DIVISION_KEY,
+    definition_workflow_id,
+)
+from worker.service.errors import FlowAlreadyExists, FlowNotExists, FlowVersionNotExists
 
-LIST_QUERY = f"WorkflowType = '{DEFINITION_WORKFLOW}' AND ExecutionStatus = 'Running'"
+LIST_QUERIES = (
+    f"WorkflowType = '{DEFINITION_WORKFLOW}' AND ExecutionStatus = 'Running' "
+    f"AND {REGISTRY_DIVISION_KEY.name} = '{REGISTRY_DIVISION}'",
+    # Entries created before the registry had a division of its own (release 0.1.0).
+    f"WorkflowType = '{DEFINITION_WORKFLOW}' AND ExecutionStatus = 'Running'",
+)
+"""Visibility queries of the registry's running entries."""
 CLOSE_EVENTS = frozenset(
     {
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
@@ -72,7 +93,8 @@ class RegisteredFlow:
         created: when the flow was created (RFC 3339 UTC).
         modified: when its current version was written.
         current: whether ``version`` is the current version.
-        versions: every version, oldest first (a republished one appears again).
+        versions: the kept revisions, oldest first (a republished one appears again).
+        flow_version: the published version number when described by one, else "".
         task_queue: the task queue its executions run on ("" when registered by a release
             that did not record one).
     """
@@ -86,19 +108,59 @@ class RegisteredFlow:
     modified: str
     current: bool
     versions: tuple[VersionInfo, ...]
+    flow_version: str = ""
     task_queue: str = ""
 
-    def summary(self) -> dict[str, Any]:
-        """The fields people and scripts list (no definition, no source)."""
-        return {
-            "name": self.name,
-            "version": self.version,
-            "description": self.description,
-            "created": self.created,
-            "modified": self.modified,
-            "versions": len(self.versions),
-            "task_queue": self.task_queue,
-        }
+    @property
+    def id(self) -> str:
+        """A UUID naming this flow (a re-created flow of the same name gets another)."""
+        return str(uuid.uuid5(FLOW_ID_NAMESPACE, f"{self.name}/{self.created}"))
+
+    def to_json(self) -> dict[str, Any]:
+        """The wire form: the original API's Flow fields, plus ``Version`` (the content hash
+        of this definition), ``Current``, ``Versions`` (the kept ones, oldest first) and, when
+        described by a published version number, ``FlowVersion``; ``TaskQueue``, where its
+        executions run (fdl's own)."""
+        return (
+            {
+                "Name": self.name,
+                "Id": self.id,
+                "Type": "FDL",
+                "Definition": self.source,
+                "Description": self.description,
+                "RoleArn": "",
+                "ExecutionMode": "Standard",
+                "ExternalStorageLocation": "",
+                "ResourceGroupId": "",
+                "Environment": {"Variables": []},
+                "CreatedTime": self.created,
+                "LastModifiedTime": self.modified,
+                "Version": self.version,
+                "Current": self.current,
+                "Versions": [
+                    {"Version": v.version, "CreatedTime": v.created} for v in self.versions
+                ],
+            }
+            | ({"FlowVersion": self.flow_version} if self.flow_version else {})
+            | ({"TaskQueue": self.task_queue} if self.task_queue else {})
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowPage:
+    """One page of registered flows, by name (``ListFlows``).
+
+    Attributes:
+        flows: the flows at their current versions.
+        next_token: the name of the first flow of the next page; empty on the last page.
+    """
+
+    flows: list[RegisteredFlow]
+    next_token: str = ""
+
+
+FLOW_ID_NAMESPACE = uuid.UUID("6f1d3c52-5a8e-4f0b-9d2e-2b7c1e4a9f30")
+"""Namespace of the flow ids derived from a flow's name and creation time."""
 
 
 def now() -> str:
@@ -163,6 +225,11 @@ async def create_flow(
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             static_summary=f"FDL flow definition **{name}**, executions on `{queue}`",
+            # Out of the namespace's default listing (the Web UI's executions list): these
+            # are the registry, not executions.
+            search_attributes=TypedSearchAttributes(
+                [SearchAttributePair(REGISTRY_DIVISION_KEY, REGISTRY_DIVISION)]
+            ),
         )
     except WorkflowAlreadyStartedError:
         raise FlowAlreadyExists(f"flow {name!r} already exists") from None
@@ -228,28 +295,46 @@ async def list_flows(client: Client, *, limit: int | None = None) -> list[Regist
     return sorted((flow for flow in found if flow), key=lambda flow: flow.name)
 
 
-async def flow_names(client: Client, limit: int | None) -> list[str]:
-    """Names of registered flows, from visibility.
+async def list_flows_page(client: Client, *, limit: int, start: str = "") -> FlowPage:
+    """At most ``limit`` flows by name, from the flow named ``start`` (or the next name) on."""
+    names = sorted(name for name in await flow_names(client, None) if name >= start)
+    found = await asyncio.gather(*(_get_or_none(client, name) for name in names[:limit]))
+    return FlowPage(
+        flows=[flow for flow in found if flow],
+        next_token=names[limit] if len(names) > limit else "",
+    )
 
-    Some visibility stores cannot filter on both type and status; then every workflow is
-    listed and filtered here.
-    """
+
+async def flow_names(client: Client, limit: int | None) -> list[str]:
+    """Names of registered flows, from visibility (at most ``limit``)."""
     prefix = definition_workflow_id("")
+    names: dict[str, None] = {}
+    for query in LIST_QUERIES:
+        for workflow_id in await _running_entries(client, query):
+            names.setdefault(workflow_id.removeprefix(prefix))
+            if limit is not None and len(names) >= limit:
+                return list(names)
+    return list(names)
+
+
+async def _running_entries(client: Client, query: str) -> list[str]:
+    """Workflow ids of the running registry entries a query finds.
+
+    Some visibility stores cannot filter on type and status together; then the query falls
+    back to its division alone and the rest is filtered here.
+    """
     try:
-        return [
-            wf.id.removeprefix(prefix)
-            async for wf in client.list_workflows(LIST_QUERY, limit=limit)
-        ]
+        return [wf.id async for wf in client.list_workflows(query)]
     except RPCError as exc:
         if exc.status != RPCStatusCode.INVALID_ARGUMENT:
             raise
-    names = []
-    async for wf in client.list_workflows():
-        if wf.workflow_type == DEFINITION_WORKFLOW and wf.close_time is None:
-            names.append(wf.id.removeprefix(prefix))
-            if limit is not None and len(names) >= limit:
-                break
-    return names
+    division = f"{REGISTRY_DIVISION_KEY.name} = '{REGISTRY_DIVISION}'"
+    loose = division if division in query else None
+    return [
+        wf.id
+        async for wf in client.list_workflows(loose)
+        if wf.workflow_type == DEFINITION_WORKFLOW and wf.close_time is None
+    ]
 
 
 async def _get_or_none(client: Client, name: str) -> RegisteredFlow | None:
@@ -293,21 +378,41 @@ async def _fold_events(client: Client, events: Sequence[HistoryEvent]) -> Defini
         if event.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
             continue
         signaled = event.workflow_execution_signaled_event_attributes
-        if signaled.signal_name != PUBLISH_SIGNAL:
+        payload_type = SIGNAL_PAYLOADS.get(signaled.signal_name)
+        if payload_type is None:
             continue
         try:
-            [published] = await converter.decode(signaled.input.payloads, [FlowVersion])
+            [payload] = await converter.decode(signaled.input.payloads, [payload_type])
         except Exception:  # the workflow drops undecodable signals too; so does the reader
             continue
-        state = fold(state, published)
+        state = fold_signal(state, signaled.signal_name, payload)
     assert isinstance(state, DefinitionState)
     return state
 
 
+def is_published_number(version: str) -> bool:
+    """Whether ``version`` names a published version (1, 2, ...) rather than a revision hash."""
+    return version.isdigit() and len(version) < HASH_LENGTH
+
+
 def registered(state: DefinitionState, version: str | None = None) -> RegisteredFlow:
-    """The flow view of an entry at ``version`` (default: the current one)."""
+    """The flow view of an entry at ``version``: a revision hash, a published version number,
+    or (default) the current revision."""
     current = state.versions[-1]
     chosen = current
+    if version and is_published_number(version):
+        snapshot = next((v for v in state.published if str(v.number) == version), None)
+        if snapshot is None:
+            raise FlowVersionNotExists(f"flow {state.name!r} has no published version {version}")
+        view = registered(state, None)
+        return replace(
+            view,
+            version=snapshot.revision.version,
+            definition=snapshot.revision.definition,
+            source=snapshot.revision.source,
+            current=snapshot.revision.version == current.version,
+            flow_version=version,
+        )
     if version and version != current.version:
         matches = [v for v in state.versions if v.version == version]
         if not matches:

@@ -42,6 +42,7 @@ from worker.contract.run import (
 )
 from worker.service import outcome
 from worker.service.errors import ExecutionAlreadyExists
+from worker.service.links import execution_link
 
 STEP_DATA_LIMIT_ENV = "FDL_STEP_DATA_LIMIT"
 """Environment variable that sets the step data limit of the executions a client starts."""
@@ -73,11 +74,13 @@ async def start_flow(
     execution_name: str | None = None,
     task_queue: str = DEFAULT_TASK_QUEUE,
     version: str | None = None,
+    memo: dict[str, str] | None = None,
 ) -> StartedExecution:
     """Start an execution; a running execution of the same name is returned as it is.
 
     The execution carries ``definition`` and records ``version`` (default: its content
-    hash) in its memo, so it keeps running this definition whatever happens to the flow.
+    hash) in its memo, so it keeps running this definition whatever happens to the flow;
+    ``memo`` adds entries (the qualifier it was started with).
 
     Raises:
         ExecutionAlreadyExists: an execution with this name has finished.
@@ -106,8 +109,8 @@ async def start_flow(
             search_attributes=TypedSearchAttributes(
                 [SearchAttributePair(FLOW_NAME_KEY, flow_name)]
             ),
-            memo={VERSION_MEMO: version},
-            static_summary=f"FDL flow **{flow_name}**, execution `{name}`",
+            memo={**(memo or {}), VERSION_MEMO: version},
+            static_summary=summary(flow_name, name),
             execution_timeout=(
                 timedelta(seconds=definition.timeout_seconds)
                 if definition.timeout_seconds
@@ -119,6 +122,14 @@ async def start_flow(
             f"execution {name!r} of flow {flow_name!r} already exists and has finished"
         ) from None
     return StartedExecution(flow_name, name, handle)
+
+
+def summary(flow_name: str, execution_name: str) -> str:
+    """The execution's summary in the Temporal Web UI, linking to its console page when
+    ``FDL_CONSOLE_URL`` says where the console is."""
+    text = f"FDL flow **{flow_name}**, execution `{execution_name}`"
+    link = execution_link(flow_name, execution_name)
+    return f"{text} · [open in the FDL console]({link})" if link else text
 
 
 async def wait_for_outcome(client: Client, handle: WorkflowHandle[Any, Any]) -> Outcome:

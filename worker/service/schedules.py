@@ -16,6 +16,8 @@ Defaults where the original service says nothing (README, "Schedules"):
 
 from __future__ import annotations
 
+import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -93,26 +95,35 @@ class FlowSchedule:
     recent_runs: list[ScheduleRun]
 
     def to_json(self) -> dict[str, Any]:
-        """The schedule with the original API's field names (camelCase), times in RFC 3339 UTC."""
+        """The wire form: the original API's Schedule fields and types (``Payload`` is JSON
+        text, ``Enable`` a boolean, times RFC 3339 UTC), plus ``FlowName``, ``TemporalId``
+        (``<flow>/<schedule>``), ``OverlapPolicy``, ``CatchupWindow``, ``TaskQueue``,
+        ``NextFireTimes`` and ``RecentRuns``."""
+        created = rfc3339(self.created)
         return {
-            "flowName": self.flow_name,
-            "scheduleName": self.schedule_name,
-            "scheduleId": self.schedule_id,
-            "cronExpression": self.cron,
-            "payload": self.payload,
-            "enable": self.enabled,
-            "description": self.description,
-            "overlapPolicy": self.overlap,
-            "catchupWindow": format_duration(self.catchup_window),
-            "taskQueue": self.task_queue,
-            "createdTime": rfc3339(self.created),
-            "lastModifiedTime": rfc3339(self.last_modified or self.created),
-            "nextFireTimes": [rfc3339(t) for t in self.next_fire_times],
-            "recentRuns": [
-                {"fireTime": rfc3339(r.fire_time), "executionName": r.execution_name}
+            "ScheduleName": self.schedule_name,
+            "ScheduleId": str(uuid.uuid5(SCHEDULE_ID_NAMESPACE, f"{self.schedule_id}/{created}")),
+            "Description": self.description,
+            "Payload": json.dumps(self.payload, ensure_ascii=False),
+            "CronExpression": self.cron,
+            "Enable": self.enabled,
+            "CreatedTime": created,
+            "LastModifiedTime": rfc3339(self.last_modified or self.created),
+            "FlowName": self.flow_name,
+            "TemporalId": self.schedule_id,
+            "OverlapPolicy": self.overlap,
+            "CatchupWindow": format_duration(self.catchup_window),
+            "TaskQueue": self.task_queue,
+            "NextFireTimes": [rfc3339(t) for t in self.next_fire_times],
+            "RecentRuns": [
+                {"FireTime": rfc3339(r.fire_time), "ExecutionName": r.execution_name}
                 for r in self.recent_runs
             ],
         }
+
+
+SCHEDULE_ID_NAMESPACE = uuid.UUID("0b8e6a8c-31f4-4c57-9a1d-7e52c4d9b6a1")
+"""Namespace of the ``ScheduleId`` UUIDs derived from a schedule's id and creation time."""
 
 
 def schedule_id(flow_name: str, schedule_name: str) -> str:
