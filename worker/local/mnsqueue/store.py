@@ -53,6 +53,34 @@ _CROSS_PROCESS_POLL_SECONDS = 0.25
 _PURGE_EVERY_MS = 1000
 
 
+def _connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A connection to the queue file, its schema in place (created if the file is new).
+
+    Raises:
+        QueueFileError: it is not a queue file, or SQLite cannot open or write it.
+    """
+    try:
+        connection = sqlite3.connect(
+            str(path), timeout=30, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as exc:
+        raise QueueFileError(f"queue file {path}: {exc}") from None
+    try:
+        queuefile.check_tables(connection, path)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("BEGIN IMMEDIATE")
+        tables.create_schema(connection)
+        connection.execute("COMMIT")
+    except (QueueFileError, sqlite3.Error) as exc:
+        connection.close()
+        if isinstance(exc, QueueFileError):
+            raise
+        reason = queuefile.NOT_SQLITE if "not a database" in str(exc) else f"cannot be used: {exc}"
+        raise QueueFileError(f"queue file {path} {reason}") from None
+    return connection
+
+
 class QueueStore:
     """Durable queues with Alibaba MNS semantics, kept in a SQLite file (WAL mode).
 
@@ -79,7 +107,8 @@ class QueueStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if str(path) != ":memory:":
-            queuefile.check(path)
+            # No header read: another store of this process may hold the file open.
+            queuefile.check(path, read_header=False)
             try:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -92,16 +121,7 @@ class QueueStore:
         self._wakeups: dict[str, int] = {}
         self._closed = False
         self._last_purge = 0
-        try:
-            self._conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            with self._transaction() as conn:
-                tables.create_schema(conn)
-        except sqlite3.DatabaseError as exc:  # checked above; what a race or the disk says
-            raise QueueFileError(f"queue file {path}: {exc}") from None
+        self._conn = _connect(path)
 
     def __enter__(self) -> QueueStore:
         return self
