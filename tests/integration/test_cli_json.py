@@ -85,14 +85,20 @@ async def test_service_commands_print_pascal_case(
     async with running_worker(client, task_queue):
         ran = await cli("run", "hello.yaml", "--no-worker", "--json")
         assert ran == {"Status": "Succeeded", "Output": {"said": "hello"}}
-        await asyncio.to_thread(CliRunner().invoke, app, ["flow", "create", flow, "hello.yaml"])
+        created_flow = await cli("flow", "create", flow, "hello.yaml", "--json")
+        assert (created_flow["Name"], created_flow["TaskQueue"]) == (flow, task_queue)
+        assert (await cli("flow", "update", flow, "hello.yaml", "--json"))["Changed"] is False
+        await cli("flow", "describe", flow, "--json")
+        await cli("flow", "list", "--json")
         started = await cli("execution", "start", flow, "--name", "one", "--wait", "--json")
         assert (started["FlowName"], started["Status"]) == (flow, "Succeeded")
         await cli("execution", "describe", flow, "one", "--json")
         await cli("execution", "list", flow, "--json")
         assert (await cli("execution", "history", flow, "one", "--json"))["Events"]
-        created = ["schedule", "create", flow, "nightly", "--cron", "0 0 3 * * *", "--json"]
-        assert (await asyncio.to_thread(CliRunner().invoke, app, created)).exit_code == 0
+        await cli("schedule", "create", flow, "nightly", "--cron", "0 0 3 * * *", "--json")
+        await cli("schedule", "describe", flow, "nightly", "--json")
+        await cli("schedule", "pause", flow, "nightly", "--json")
+        await cli("schedule", "resume", flow, "nightly", "--json")
         assert await cli("schedule", "trigger", flow, "nightly", "--json") == {
             "FlowName": flow,
             "ScheduleName": "nightly",
@@ -104,6 +110,7 @@ async def test_service_commands_print_pascal_case(
         )  # fmt: skip
         assert backfill["From"] == backfill["To"] == "2026-01-01T00:00:00.000Z"
         assert (await cli("schedule", "delete", flow, "nightly", "--json"))["Deleted"] is True
+        assert (await cli("flow", "delete", flow, "--json"))["Deleted"] is True
     token = TaskToken(workflow_id="nobody:none", run_id="r", number=1, secret="0" * 32).encode()
     refused = await cli("task", "succeed", token, "--wait", "1", "--json", code=1)
     assert (refused["Status"], refused["Code"]) == ("refused", "InvalidTaskToken")
