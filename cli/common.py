@@ -14,7 +14,8 @@ from typing import Any, NoReturn
 
 import typer
 
-from translator import DefinitionError, compile_file, ir
+from translator import DefinitionError, compile_file, ir, rules
+from worker.config import DEFAULT_CONFIG, ConfigError, ProjectConfig, config_path, load_config
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -35,11 +36,16 @@ def fail(exc: BaseException, debug: bool = False, code: int = EXIT_INVALID) -> N
     """Report ``exc`` and exit with ``code``; with ``debug`` show the traceback too."""
     if debug:
         traceback.print_exception(exc)
-    if isinstance(exc, DefinitionError):
+    if isinstance(exc, DefinitionError | ConfigError):
         err(exc.render())
     else:
         err(f"error: {exc}")
     raise typer.Exit(code) from None
+
+
+def trace_block(trace: str) -> str:
+    """A handler's frames for people, under the header Python's own tracebacks have."""
+    return f"handler traceback (most recent call last):\n{trace}"
 
 
 def load_definition(path: Path, *, resolve_refs: bool = False) -> ir.Flow:
@@ -49,18 +55,113 @@ def load_definition(path: Path, *, resolve_refs: bool = False) -> ir.Flow:
     return compile_file(path, resolve_refs=resolve_refs)
 
 
+def load_project(path: Path | None, beside: Path | None = None) -> ProjectConfig:
+    """The project config of a command: ``path``, else ``FDL_CONFIG``, else the ``fdl.yaml``
+    beside the flow file ``beside`` (a flow belongs to the project of its folder), else
+    ``./fdl.yaml``; none of them means an empty config (no bindings, queue ``fdl``).
+
+    Raises:
+        ConfigError: a named file is missing, or the file is invalid (located problems).
+    """
+    _, explicit = config_path(path)
+    if not explicit and beside is not None:
+        candidate = beside.parent / DEFAULT_CONFIG
+        if candidate.is_file():
+            path = candidate
+    return load_config(path)
+
+
 def parse_json_object(text: str, what: str) -> dict[str, Any]:
-    """Parse ``text`` (JSON, or ``@file`` holding JSON) that must be a JSON object."""
+    """Parse ``text`` (JSON, or ``@file`` holding JSON) that must be a JSON object.
+
+    Raises:
+        UserError: the file cannot be read, or the text is not plain JSON within the
+            limits of :func:`plain_json`, or not an object; the message names ``what``.
+    """
     if text.startswith("@"):
         path = Path(text[1:])
         try:
             text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"{what}: cannot read {path}: {exc.strerror}") from None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{what}: not valid JSON: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise UserError(f"{what}: cannot read {path}: {reason}") from None
+    value = plain_json(text, what)
     if not isinstance(value, dict):
         raise UserError(f"{what}: must be a JSON object, got {type(value).__name__}")
     return value
+
+
+def plain_json(text: str, what: str) -> Any:
+    """The JSON value of ``text``, refused unless every engine part can carry it.
+
+    The one check of JSON a command hands in: at most :data:`~translator.rules.MAX_REQUEST_BYTES`
+    bytes and :data:`~translator.rules.MAX_JSON_DEPTH` levels of nesting, numbers of at most
+    :data:`~translator.rules.MAX_NUMBER_DIGITS` digits, and no ``NaN`` or infinity (JSON has
+    none; Python's parser accepts them).
+
+    Raises:
+        UserError: one line naming ``what`` and the limit.
+    """
+    size = len(text.encode("utf-8"))
+    if size > rules.MAX_REQUEST_BYTES:
+        raise UserError(f"{what}: {size:,} bytes, at most {rules.MAX_REQUEST_BYTES:,} are accepted")
+    depth = nesting(text)
+    if depth > rules.MAX_JSON_DEPTH:
+        raise UserError(
+            f"{what}: nested {depth:,} levels deep, at most {rules.MAX_JSON_DEPTH} are accepted"
+        )
+    try:
+        return json.loads(text, parse_constant=_not_json, parse_int=_integer, parse_float=_number)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{what}: not valid JSON: {exc}") from None
+    except _Refused as exc:
+        raise UserError(f"{what}: {exc}") from None
+
+
+class _Refused(ValueError):
+    """A value JSON's grammar allows (or Python's parser adds) that the engine does not."""
+
+
+def nesting(text: str) -> int:
+    """How deeply the arrays and objects of JSON ``text`` nest (strings are skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif in_string:
+            escaped = char == "\\"
+            in_string = char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _not_json(name: str) -> Any:
+    raise _Refused(f"{name} is not JSON (JSON numbers have no NaN or infinity)")
+
+
+def _integer(text: str) -> int:
+    _digits(text)
+    return int(text)
+
+
+def _number(text: str) -> float:
+    _digits(text)
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _Refused(f"the number {text} is out of range (at most about 1.8e308)")
+    return value
+
+
+def _digits(text: str) -> None:
+    digits = sum(char.isdigit() for char in text)
+    if digits > rules.MAX_NUMBER_DIGITS:
+        raise _Refused(
+            f"a number of {digits:,} digits; at most {rules.MAX_NUMBER_DIGITS} are accepted"
+        )

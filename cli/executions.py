@@ -12,14 +12,14 @@ from typing import Annotated
 import typer
 
 from cli import history
-from cli.common import EXIT_FLOW_FAILED, UserError, fail, parse_json_object
+from cli.common import EXIT_FLOW_FAILED, UserError, fail, parse_json_object, trace_block
 from cli.options import (
     DebugOption,
     ExecutionArgument,
     FlowArgument,
     InputOption,
     JsonOption,
-    TaskQueueOption,
+    TaskQueueOverrideOption,
 )
 from cli.service import call, console, print_fields, print_json, print_table
 from worker.service.client import FdlClient
@@ -55,12 +55,13 @@ def start(
             "--qualifier", "-q", help="A published version number or an alias to run instead."
         ),
     ] = "",
-    task_queue: TaskQueueOption = None,
+    task_queue: TaskQueueOverrideOption = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Start the flow's current version. A running execution of that name is returned as it
-    is; a finished one is ExecutionAlreadyExists (exit 1)."""
+    """Start the flow's current version on the task queue it was registered with. A running
+    execution of that name is returned as it is; a finished one is ExecutionAlreadyExists
+    (exit 1)."""
     try:
         payload = parse_json_object(input, "--input")
     except UserError as exc:
@@ -81,6 +82,8 @@ def start(
         console.print(f"execution {info.name} {info.status.lower()}: {info.error}", markup=False)
         if info.cause:
             console.print(f"cause: {info.cause}", markup=False)
+        if info.trace:
+            console.print(trace_block(info.trace), markup=False)
     else:
         console.print(
             f"execution {info.name} of flow {flow} {info.status.lower()}, version {info.version}",
@@ -125,6 +128,8 @@ def describe(
             "cause": info.cause,
         }
     )
+    if info.trace:
+        console.print(trace_block(info.trace), markup=False)
 
 
 @execution_app.command("list")

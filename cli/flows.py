@@ -2,6 +2,8 @@
 
 Thin edges over :class:`worker.service.client.FdlClient`. A definition is compiled (and so
 validated) before it is stored: problems print as ``fdl validate`` prints them, exit 1.
+Creating or updating a flow records the task queue of the project it belongs to (its
+``fdl.yaml``), so its executions reach that project's workers wherever they are started.
 """
 
 from __future__ import annotations
@@ -12,17 +14,20 @@ from typing import Annotated
 import typer
 
 from cli import versions
-from cli.common import UserError, fail, load_definition
+from cli.common import UserError, fail, load_definition, load_project
 from cli.options import (
     DebugOption,
     FileArgument,
     FlowArgument,
+    FlowConfigOption,
     JsonOption,
     ResolveRefsOption,
     TaskQueueOption,
 )
 from cli.service import call, console, print_fields, print_json, print_table
 from translator import DefinitionError, ir
+from worker.config import ConfigError
+from worker.service import connection
 from worker.service.flows import RegisteredFlow
 
 flow_app = typer.Typer(
@@ -48,21 +53,29 @@ def create(
     file: FileArgument,
     description: DescriptionOption = "",
     resolve_refs: ResolveRefsOption = False,
+    config: FlowConfigOption = None,
     task_queue: TaskQueueOption = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Register a new flow from an FDL file (FlowAlreadyExists if the name is taken)."""
+    """Register a new flow from an FDL file (FlowAlreadyExists if the name is taken).
+
+    Its executions run on the task queue of its project (see --task-queue).
+    """
     compiled, text = _compiled(file, resolve_refs, debug)
+    queue = _project_queue(config, file, task_queue, debug)
     flow = call(
         lambda fdl: fdl.create_flow(name, compiled, source=text, description=description),
-        task_queue=task_queue,
+        task_queue=queue,
         debug=debug,
     )
     if as_json:
         print_json(flow.to_json())
     else:
-        console.print(f"flow {name} created, version {flow.version}", markup=False)
+        console.print(
+            f"flow {name} created, version {flow.version}, task queue {flow.task_queue!r}",
+            markup=False,
+        )
 
 
 @flow_app.command("update")
@@ -71,26 +84,31 @@ def update(
     file: FileArgument,
     description: DescriptionOption = "",
     resolve_refs: ResolveRefsOption = False,
+    config: FlowConfigOption = None,
     task_queue: TaskQueueOption = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Publish a new version of a flow; running executions keep the version they started with.
 
-    An identical definition stores nothing and says so.
+    An identical definition (on the same task queue) stores nothing and says so. New
+    executions run on the task queue of the project that published it.
     """
     compiled, text = _compiled(file, resolve_refs, debug)
+    queue = _project_queue(config, file, task_queue, debug)
     flow, changed = call(
         lambda fdl: fdl.update_flow(name, compiled, source=text, description=description),
-        task_queue=task_queue,
+        task_queue=queue,
         debug=debug,
     )
     if as_json:
         print_json({**flow.to_json(), "Changed": changed})
-    elif changed:
-        console.print(f"flow {name} updated, version {flow.version}", markup=False)
-    else:
-        console.print(f"flow {name} unchanged, version {flow.version}", markup=False)
+        return
+    state = "updated" if changed else "unchanged"
+    console.print(
+        f"flow {name} {state}, version {flow.version}, task queue {flow.task_queue!r}",
+        markup=False,
+    )
 
 
 @flow_app.command("describe")
@@ -154,12 +172,23 @@ def _compiled(file: Path, resolve_refs: bool, debug: bool) -> tuple[ir.Flow, str
         fail(exc, debug)
 
 
+def _project_queue(config: Path | None, file: Path, named: str | None, debug: bool) -> str:
+    """The task queue a flow registered from ``file`` records: ``--task-queue``, else its
+    project's (the ``fdl.yaml`` beside it, or ``--config``), else ``fdl``."""
+    try:
+        project = load_project(config, beside=file)
+    except ConfigError as exc:
+        fail(exc, debug)
+    return connection.task_queue(named, project.project_task_queue)
+
+
 def _print_flow(flow: RegisteredFlow) -> None:
     print_fields(
         {
             "name": flow.name,
             "version": flow.version + ("" if flow.current else " (not current)"),
             "description": flow.description,
+            "task queue": flow.task_queue,
             "created": flow.created,
             "modified": flow.modified,
         }

@@ -25,7 +25,18 @@ TaskQueueOption = Annotated[
     typer.Option(
         "--task-queue",
         envvar=TASK_QUEUE_ENV,
-        help="Task queue the workers serve and executions run on (default: fdl).",
+        help="Task queue of the project's work (default: task_queue of fdl.yaml, else "
+        "fdl-NAME for a fdl.yaml in folder NAME, else fdl).",
+        show_default=False,
+    ),
+]
+TaskQueueOverrideOption = Annotated[
+    str | None,
+    typer.Option(
+        "--task-queue",
+        envvar=TASK_QUEUE_ENV,
+        help="Run the executions on this task queue instead of the one the flow was "
+        "registered with.",
         show_default=False,
     ),
 ]
@@ -34,7 +45,17 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         envvar=CONFIG_ENV,
-        help="Project config with the function bindings (default: ./fdl.yaml).",
+        help="Project config with the function bindings and the task queue (default: ./fdl.yaml).",
+        show_default=False,
+    ),
+]
+FlowConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar=CONFIG_ENV,
+        help="Project config with the function bindings and the task queue (default: the "
+        "fdl.yaml beside the flow file, else ./fdl.yaml).",
         show_default=False,
     ),
 ]

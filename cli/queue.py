@@ -3,12 +3,14 @@
 ``fdl queue serve`` answers the Alibaba MNS queue API, so worker programs written with the
 ``aliyun-mns-sdk`` client run unchanged against ``http://127.0.0.1:8234``. The other commands
 open the same SQLite file directly; they work while the server runs (SQLite locks the file).
-Exit codes: 0 ok, 1 a queue error (e.g. no such queue) or a port in use, 2 usage.
+``list`` and ``peek`` never create the file; no command creates the folder of a ``--db`` it is
+given (only the default ``.fdl/``), so a mistyped path is an error, not a new empty queue
+file. Exit codes: 0 ok, 1 a queue error (e.g. no such queue, a file that is not a queue file)
+or a port in use, 2 usage.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import signal
@@ -23,7 +25,16 @@ import typer
 from cli.common import UserError, err, fail
 from cli.options import DebugOption, JsonOption
 from worker.config import QUEUE_DB_ENV
-from worker.local.mnsqueue import Credentials, MnsError, QueueSettings, QueueStore, serve_queue
+from worker.local.mnsqueue import (
+    Credentials,
+    MnsError,
+    QueueAttributes,
+    QueueFileError,
+    QueueSettings,
+    QueueStore,
+    serve_queue,
+)
+from worker.local.mnsqueue.xmlcodec import message_fields, queue_fields
 
 DEFAULT_DB = Path(".fdl") / "queue.db"
 DEFAULT_PORT = 8234
@@ -72,7 +83,7 @@ def serve(
     credentials = Credentials(access_id, access_key) if access_id and access_key else None
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s")
     try:
-        with QueueStore(db, auto_create=auto_create) as store:
+        with open_store(db, auto_create=auto_create) as store:
             server = serve_queue(store, host, port, credentials)
             print(server.url, flush=True)
             err(f"MNS queue API on {server.url}, queues in {db}")
@@ -80,6 +91,8 @@ def serve(
             _serve_until_stopped(server.serve_forever, server.stop)
     except OSError as exc:
         fail(UserError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"), debug)
+    except QueueFileError as exc:
+        fail(exc, debug)
 
 
 @queue_app.command("create")
@@ -101,6 +114,7 @@ def create(
         int | None, typer.Option(help="Seconds a message is kept (default 345600, 4 days).")
     ] = None,
     db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Create a queue (nothing changes if it exists with these attributes)."""
@@ -112,11 +126,14 @@ def create(
         message_retention_period=message_retention_period,
     )
     try:
-        with QueueStore(db) as store:
+        with open_store(db) as store:
             created = store.create_queue(name, settings)
-    except MnsError as exc:
+    except (MnsError, QueueFileError) as exc:
         fail(exc, debug)
-    err(f"created queue {name}" if created else f"queue {name} already exists")
+    if as_json:
+        print(json.dumps({"QueueName": name, "Created": created}))
+    else:
+        err(f"created queue {name}" if created else f"queue {name} already exists")
 
 
 @queue_app.command("list")
@@ -125,16 +142,16 @@ def list_queues(
 ) -> None:
     """List the queues with their message counts."""
     try:
-        with QueueStore(db) as store:
+        with open_store(db, existing=True) as store:
             names, marker = store.list_queues()
             while marker:
                 more, marker = store.list_queues(marker=marker)
                 names += more
             queues = [store.attributes(name) for name in names]
-    except MnsError as exc:
+    except (MnsError, QueueFileError) as exc:
         fail(exc, debug)
     if as_json:
-        print(json.dumps([dataclasses.asdict(queue) for queue in queues], indent=2))
+        print(json.dumps([_queue_json(queue) for queue in queues], indent=2))
         return
     print(f"{'QUEUE':<32} {'ACTIVE':>8} {'INACTIVE':>8} {'DELAYED':>8}")
     for queue in queues:
@@ -152,12 +169,12 @@ def peek(
 ) -> None:
     """Show the next visible messages without receiving them."""
     try:
-        with QueueStore(db) as store:
+        with open_store(db, existing=True) as store:
             messages = store.peek(name, count)
-    except MnsError as exc:
+    except (MnsError, QueueFileError) as exc:
         fail(exc, debug)
     if as_json:
-        print(json.dumps([dataclasses.asdict(message) for message in messages], indent=2))
+        print(json.dumps([message_fields(message) for message in messages], indent=2))
         return
     if not messages:
         err(f"no visible message in {name}")
@@ -175,18 +192,49 @@ def send(
         int | None, typer.Option(help="Seconds before it can be received (default: the queue's).")
     ] = None,
     db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Send one message (receivers of a running server see it within a fraction of a second)."""
+    """Send one message (receivers of a running server see it within a fraction of a second).
+
+    Prints the message id (with --json, MNS's MessageId and MessageBodyMD5).
+    """
     try:
         text = Path(body[1:]).read_text(encoding="utf-8") if body.startswith("@") else body
-        with QueueStore(db) as store:
+        with open_store(db) as store:
             result = store.send(name, text, priority=priority, delay_seconds=delay)
     except OSError as exc:
         fail(UserError(f"cannot read {body[1:]}: {exc.strerror}"), debug)
-    except MnsError as exc:
+    except (MnsError, QueueFileError) as exc:
         fail(exc, debug)
-    print(result.message_id)
+    if as_json:
+        print(json.dumps({"MessageId": result.message_id, "MessageBodyMD5": result.body_md5}))
+    else:
+        print(result.message_id)
+
+
+def _queue_json(queue: QueueAttributes) -> dict[str, object]:
+    """A queue with MNS's field names (GetQueueAttributes), ``LoggingEnabled`` a boolean."""
+    return queue_fields(queue) | {"LoggingEnabled": queue.settings.logging_enabled}
+
+
+def open_store(db: Path, *, existing: bool = False, auto_create: bool = True) -> QueueStore:
+    """The queue file ``db``, opened as the commands may open it.
+
+    Args:
+        db: the ``--db`` path.
+        existing: the file must exist (commands that only look create nothing).
+        auto_create: create unknown queues on send and receive (``serve``).
+
+    Raises:
+        QueueFileError: the file is missing (with ``existing``), its folder is missing (for a
+            path other than the default ``.fdl/queue.db``), or it is not a queue file.
+    """
+    if existing and not db.exists():
+        raise QueueFileError(f"no queue file at {db} (check --db, or create a queue first)")
+    if db != DEFAULT_DB and not db.parent.is_dir():
+        raise QueueFileError(f"--db {db}: folder {db.parent} does not exist")
+    return QueueStore(db, auto_create=auto_create)
 
 
 def _serve_until_stopped(serve_forever: Callable[[], None], stop: Callable[[], None]) -> None:

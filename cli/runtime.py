@@ -1,16 +1,21 @@
-"""Runtime commands: ``fdl run`` (one flow to completion), ``fdl dev`` (embedded server and
-worker), ``fdl worker`` (a worker process against any Temporal cluster).
+"""``fdl run``: one flow to completion, on an in-process worker or the project's workers.
+
+Its Ctrl-C (SIGINT or SIGTERM) leaves nothing behind: with the in-process worker, the
+execution would wait forever for a worker nobody runs, so it is stopped; with
+``--no-worker`` the project's workers keep running it, and ``fdl run`` says how to follow it.
+The serving commands (``fdl dev``, ``fdl worker``) are in :mod:`cli.serving`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
-import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,54 +23,45 @@ import typer
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from cli.api import DEFAULT_PORT as API_PORT
-from cli.api import local_api
-from cli.common import EXIT_FLOW_FAILED, UserError, err, fail, load_definition, parse_json_object
-from cli.console import ConsolePortOption, served_console
+from cli import serving
+from cli.common import (
+    EXIT_FLOW_FAILED,
+    UserError,
+    err,
+    fail,
+    load_definition,
+    load_project,
+    parse_json_object,
+    trace_block,
+)
 from cli.options import (
-    ConfigOption,
     DebugOption,
     FileArgument,
+    FlowConfigOption,
     InputOption,
     JsonOption,
     ResolveRefsOption,
-    TaskQueueOption,
 )
 from cli.service import unprepared
-from translator import DefinitionError
+from cli.serving import STATE_DIR, embedded_server
+from translator import DefinitionError, ir, rules
 from translator.rules import check_name
+from worker import preflight
 from worker.config import ConfigError, ProjectConfig
-from worker.config import load_config as load_project_config
 from worker.contract.outcome import Outcome
-from worker.local.devserver import DevServer, DevServerError, free_port, port_open
-from worker.local.mnsqueue import QueueStore, serve_queue
+from worker.local.devserver import DevServerError, port_open
 from worker.process import build_worker
 from worker.service import connection
 from worker.service.connection import ServerUnreachable, connect
-from worker.service.errors import ServiceError
-from worker.service.links import CONSOLE_PORT
-from worker.service.runs import start_flow, wait_for_outcome
-
-STATE_DIR = Path(".fdl")
-QUEUE_PORT = 8234
-"""Port of the local MNS queue API that ``fdl dev`` serves (as ``fdl queue serve`` does)."""
-
-
-def dev_port() -> int:
-    """Frontend port of the embedded server: ``FDL_DEV_PORT`` or 7233."""
-    return connection.env_port(connection.DEV_PORT_ENV, connection.DEFAULT_DEV_PORT)
-
-
-def dev_ui_port() -> int:
-    """Web UI port of the embedded server: ``FDL_DEV_UI_PORT`` or 8233."""
-    return connection.env_port(connection.DEV_UI_PORT_ENV, connection.DEFAULT_DEV_UI_PORT)
+from worker.service.errors import ExecutionAlreadyCompleted, ServiceError
+from worker.service.executions import stop_execution
+from worker.service.runs import StartedExecution, start_flow, wait_for_outcome
 
 
 def register(app: typer.Typer) -> None:
     """Add ``run``, ``dev`` and ``worker`` to ``app``."""
     app.command("run")(run)
-    app.command("dev")(dev)
-    app.command("worker")(worker_command)
+    serving.register(app)
 
 
 def run(
@@ -80,15 +76,15 @@ def run(
     execution: Annotated[
         str | None, typer.Option("--execution", "-e", help="Execution name (default: a UUID).")
     ] = None,
-    config: ConfigOption = None,
+    config: FlowConfigOption = None,
     task_queue: Annotated[
         str | None,
         typer.Option(
             "--task-queue",
             envvar=connection.TASK_QUEUE_ENV,
             help="Task queue of the execution. Default: a queue of its own for the "
-            "in-process worker; with --no-worker, 'fdl' (the queue `fdl dev` and `fdl worker` "
-            "serve).",
+            "in-process worker; with --no-worker, the project's (the queue `fdl dev` and "
+            "`fdl worker` serve for the same fdl.yaml).",
             show_default=False,
         ),
     ] = None,
@@ -103,19 +99,29 @@ def run(
     """Run one flow to completion and print its output as JSON.
 
     Connects to TEMPORAL_ADDRESS (default 127.0.0.1:7233). When nothing answers there and
-    TEMPORAL_ADDRESS is not set, it starts the embedded Temporal server by itself. Exit 0
+    TEMPORAL_ADDRESS is not set, it starts the embedded Temporal server by itself. Before
+    anything starts, the flow's functions must be bound, importable and callable. Exit 0
     when the flow succeeds, 3 when it fails (its error and cause are printed), 1 for invalid
-    input or definition.
+    input, definition or bindings, 130 when interrupted: Ctrl-C stops the execution (its
+    worker was this process), or with --no-worker leaves it to the project's workers.
     """
     try:
         definition = load_definition(file, resolve_refs=resolve_refs)
         flow_name = check_name("flow", name or default_flow_name(file))
         payload = parse_json_object(input, "--input")
-        project = load_config(config, beside=file)
-        queue = task_queue or run_task_queue(worker)
-        result = asyncio.run(
-            _run(flow_name, definition, payload, execution, project, queue, worker)
+        project = load_project(config, beside=file)
+        if worker:  # the in-process worker runs the flow's functions: check them first
+            preflight.check(project, [(str(file), file.read_text("utf-8"), definition)])
+        request = RunRequest(
+            flow_name=flow_name,
+            definition=definition,
+            payload=payload,
+            execution=execution,
+            project=project,
+            task_queue=task_queue or run_task_queue(worker, project),
+            with_worker=worker,
         )
+        result = asyncio.run(_run(request))
     except (
         DefinitionError,
         UserError,
@@ -128,6 +134,9 @@ def run(
         fail(exc, debug)
     except RPCError as exc:
         fail(unprepared(exc), debug)
+    except Interrupted as exc:
+        err(str(exc))
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     elif result.status == "Succeeded":
@@ -136,6 +145,8 @@ def run(
         err(f"flow {result.status.lower()}: {result.error}")
         if result.cause:
             err(f"cause: {result.cause}")
+        if result.trace:
+            err(trace_block(result.trace))
     if result.status != "Succeeded":
         raise typer.Exit(EXIT_FLOW_FAILED)
 
@@ -147,50 +158,141 @@ def default_flow_name(file: Path) -> str:
     return stem
 
 
-def load_config(path: Path | None, beside: Path | None = None) -> ProjectConfig:
-    """The project config: ``path``, else ./fdl.yaml, else fdl.yaml beside the flow file."""
-    if path is None and beside is not None and not Path("fdl.yaml").is_file():
-        candidate = beside.parent / "fdl.yaml"
-        path = candidate if candidate.is_file() else None
-    return load_project_config(path)
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+EXIT_INTERRUPTED = 130
+"""The exit code of ``fdl run`` after SIGINT or SIGTERM (a shell's code for Ctrl-C)."""
+STOP_CAUSE = "fdl run was interrupted, and its in-process worker with it"
 
 
-def run_task_queue(with_worker: bool) -> str:
+def run_task_queue(with_worker: bool, project: ProjectConfig) -> str:
     """The task queue of ``fdl run`` when none is named.
 
     The in-process worker gets a queue of its own: a worker that ``fdl dev`` or ``fdl worker``
-    runs on the shared queue may have other function bindings, and must not take this run's
-    tasks (nor this worker theirs).
+    runs for the project may run other code, and must not take this run's tasks (nor this
+    worker theirs). Without it, the execution goes to the project's workers.
     """
-    return f"fdl-run-{uuid.uuid4().hex[:12]}" if with_worker else connection.task_queue()
+    if with_worker:
+        return f"fdl-run-{uuid.uuid4().hex[:12]}"
+    return connection.task_queue(None, project.project_task_queue)
 
 
-async def _run(
-    flow_name: str,
-    definition: Any,
-    payload: dict[str, Any],
-    execution: str | None,
-    project: ProjectConfig,
-    task_queue: str,
-    with_worker: bool,
+class Interrupted(Exception):
+    """``fdl run`` got SIGINT or SIGTERM; the message says what became of the execution."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRequest:
+    """What ``fdl run`` runs: the flow, its input and where its tasks go."""
+
+    flow_name: str
+    definition: ir.Flow
+    payload: dict[str, Any]
+    execution: str | None
+    project: ProjectConfig
+    task_queue: str
+    with_worker: bool
+
+
+@dataclass(slots=True)
+class _Progress:
+    """What a run has done so far: the execution, once it has started."""
+
+    started: StartedExecution | None = None
+
+
+async def _run(request: RunRequest) -> Outcome:
+    """Run the execution to its end; on SIGINT or SIGTERM, see :class:`Interrupted`.
+
+    Before the execution has started, an interrupt cancels the run (the worker and an
+    embedded server shut down with it); once it has, the run itself answers the interrupt
+    with the client still open (:func:`_wait_or_leave`).
+    """
+    interrupted = asyncio.Event()
+    listening = _listen(interrupted)
+    progress = _Progress()
+    body = asyncio.create_task(_run_body(request, interrupted, progress))
+    signalled = asyncio.create_task(interrupted.wait())
+    try:
+        await asyncio.wait({body, signalled}, return_when=asyncio.FIRST_COMPLETED)
+        if not body.done() and progress.started is None:
+            body.cancel()
+            await asyncio.gather(body, return_exceptions=True)
+            raise Interrupted("interrupted before the execution started: nothing was left running")
+        return await body
+    finally:
+        signalled.cancel()
+        for sig in listening:
+            asyncio.get_running_loop().remove_signal_handler(sig)
+
+
+def _listen(interrupted: asyncio.Event) -> list[signal.Signals]:
+    """Let SIGINT and SIGTERM set ``interrupted``; the signals now handled (none when
+    ``fdl run`` runs off the main thread, as in a program's thread, where none arrive)."""
+    loop = asyncio.get_running_loop()
+    try:
+        for sig in INTERRUPTS:
+            loop.add_signal_handler(sig, interrupted.set)
+    except (RuntimeError, ValueError):  # not the main thread
+        return []
+    return list(INTERRUPTS)
+
+
+async def _run_body(
+    request: RunRequest, interrupted: asyncio.Event, progress: _Progress
 ) -> Outcome:
+    queue = request.task_queue
     async with (
         temporal_client(embedded_ok=True) as client,
-        optional_worker(client, project, task_queue, with_worker),
+        optional_worker(client, request.project, queue, request.with_worker),
     ):
         started = await start_flow(
             client,
-            flow_name=flow_name,
-            definition=definition,
-            input=payload,
-            execution_name=execution,
-            task_queue=task_queue,
+            flow_name=request.flow_name,
+            definition=request.definition,
+            input=request.payload,
+            execution_name=request.execution,
+            task_queue=queue,
         )
+        progress.started = started
         err(
-            f"execution {started.execution_name} of flow {flow_name} started "
-            f"on task queue {task_queue!r}"
+            f"execution {started.execution_name} of flow {request.flow_name} started "
+            f"on task queue {queue!r}"
         )
+        return await _wait_or_leave(client, started, request, interrupted)
+
+
+async def _wait_or_leave(
+    client: Client, started: StartedExecution, request: RunRequest, interrupted: asyncio.Event
+) -> Outcome:
+    """The execution's outcome, unless interrupted first.
+
+    Raises:
+        Interrupted: with the in-process worker, the execution was stopped (no other worker
+            serves its private queue, so it would wait forever); without it, the project's
+            workers keep running it and the message says how to follow it.
+    """
+    ended = asyncio.create_task(wait_for_outcome(client, started.handle))
+    signalled = asyncio.create_task(interrupted.wait())
+    await asyncio.wait({ended, signalled}, return_when=asyncio.FIRST_COMPLETED)
+    signalled.cancel()
+    if ended.done():
+        return ended.result()
+    ended.cancel()
+    flow, name = started.flow_name, started.execution_name
+    if not request.with_worker:
+        raise Interrupted(
+            f"interrupted: execution {name} of flow {flow} keeps running on task queue "
+            f"{request.task_queue!r}; follow it with: "
+            f"fdl execution describe {flow} {name} --wait 60"
+        )
+    try:
+        await stop_execution(client, flow, name, error=rules.EXECUTION_STOPPED, cause=STOP_CAUSE)
+    except ExecutionAlreadyCompleted:
         return await wait_for_outcome(client, started.handle)
+    raise Interrupted(
+        f"interrupted: execution {name} of flow {flow} stopped ({rules.EXECUTION_STOPPED}: "
+        f"{STOP_CAUSE})"
+    )
 
 
 @asynccontextmanager
@@ -212,20 +314,6 @@ async def temporal_client(*, embedded_ok: bool) -> AsyncIterator[Client]:
         yield await connect(server.address, server.namespace)
 
 
-def embedded_server(port: int, ui_port: int | None = None) -> DevServer:
-    """The embedded dev server: SQLite state and log under ``.fdl/``, the Web UI on."""
-    STATE_DIR.mkdir(exist_ok=True)
-    ui_port = ui_port or dev_ui_port()
-    ui = ui_port if not port_open("127.0.0.1", ui_port) else free_port()
-    return DevServer(
-        port=port,
-        ui_port=ui,
-        db_file=STATE_DIR / "temporal.db",
-        namespace=connection.target().namespace,
-        log_file=STATE_DIR / "temporal.log",
-    )
-
-
 @asynccontextmanager
 async def optional_worker(
     client: Client, project: ProjectConfig, task_queue: str, enabled: bool
@@ -233,128 +321,8 @@ async def optional_worker(
     if not enabled:
         yield
         return
+    # A failing function is logged by the activity; fdl run prints the execution's failure
+    # with the same frames at the end, so the in-process worker's copy is not shown.
+    logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
     async with build_worker(client, task_queue=task_queue, config=project):
         yield
-
-
-def dev(
-    port: Annotated[
-        int | None,
-        typer.Option(
-            help="Temporal frontend port (default: FDL_DEV_PORT or 7233).", show_default=False
-        ),
-    ] = None,
-    ui_port: Annotated[
-        int | None,
-        typer.Option(help="Web UI port (default: FDL_DEV_UI_PORT or 8233).", show_default=False),
-    ] = None,
-    queue_port: Annotated[
-        int,
-        typer.Option(help="Port of the local MNS queue API (0 picks a free one, -1 serves none)."),
-    ] = QUEUE_PORT,
-    api_port: Annotated[
-        int,
-        typer.Option(
-            envvar="FDL_API_PORT",
-            help="Port of the FnF API for the SDKs (0 picks a free one, -1 serves none).",
-        ),
-    ] = API_PORT,
-    console_port: ConsolePortOption = CONSOLE_PORT,
-    config: ConfigOption = None,
-    task_queue: TaskQueueOption = None,
-    debug: DebugOption = False,
-) -> None:
-    """Start the embedded Temporal server, the local MNS queue, the FnF API, the web console
-    and a worker, until Ctrl-C.
-
-    State lives in .fdl/. Then run flows from another terminal with
-    `fdl run --no-worker FILE` (this worker, with this project's bindings) and watch them in
-    the Web UI. Worker programs reach the local queue with the MNS SDK and the FnF API with
-    the FnF SDKs at the printed addresses (any credentials, unless FDL_API_ACCESS_KEY_ID /
-    FDL_API_ACCESS_KEY_SECRET or FDL_API_KEYS_FILE name keys).
-    """
-    try:
-        project = load_config(config)
-        port = port or dev_port()
-        queue = connection.task_queue(task_queue)
-        if port_open("127.0.0.1", port):
-            raise UserError(f"port {port} is in use: is another Temporal server running?")
-        server = embedded_server(port, ui_port)
-        with (
-            server,
-            local_queue(project, queue_port) as queue_url,
-            local_api(server.address, server.namespace, api_port, queue) as api_url,
-            served_console(
-                server.address, server.namespace, server.ui_address, console_port
-            ) as console_url,
-        ):
-            print(f"Temporal server: {server.address} (namespace {server.namespace})")
-            print(f"Temporal Web UI: {server.ui_address}")
-            if console_url:
-                print(f"FDL console: {console_url}")
-            if queue_url:
-                print(f"MNS queue API: {queue_url} (queues in {project.queues.db})")
-            if api_url:
-                print(f"FnF API: {api_url}")
-            print(f"worker serving task queue {queue!r}; press Ctrl-C to stop")
-            sys.stdout.flush()
-            asyncio.run(_serve(server.address, project, queue))
-    except (UserError, ConfigError, DevServerError, ServerUnreachable, ValueError) as exc:
-        fail(exc, debug)
-
-
-@contextmanager
-def local_queue(project: ProjectConfig, port: int) -> Iterator[str | None]:
-    """Serve the project's local queue file over the MNS API while the block runs.
-
-    Yields its URL, or ``None`` when the project sends to real MNS or ``port`` is negative.
-    """
-    if port < 0 or project.queues.backend != "local":
-        yield None
-        return
-    path = project.queue_db
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        store = QueueStore(path)
-        server = serve_queue(store, "127.0.0.1", port)
-    except OSError as exc:
-        raise UserError(
-            f"cannot serve the local queue on port {port}: {exc.strerror or exc}"
-        ) from None
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
-        store.close()
-
-
-def worker_command(
-    config: ConfigOption = None,
-    task_queue: TaskQueueOption = None,
-    debug: DebugOption = False,
-) -> None:
-    """Run a worker against TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE until SIGINT or SIGTERM.
-
-    Start as many as you like, on any machine: they share the task queue's work.
-    """
-    try:
-        project = load_config(config)
-        asyncio.run(_serve(None, project, connection.task_queue(task_queue)))
-    except (UserError, ConfigError, ServerUnreachable, ValueError) as exc:
-        fail(exc, debug)
-
-
-async def _serve(address: str | None, project: ProjectConfig, task_queue: str) -> None:
-    """Run a worker until SIGINT/SIGTERM, then shut it down gracefully."""
-    client = await connect(address)
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with build_worker(client, task_queue=task_queue, config=project):
-        err(f"worker ready on task queue {task_queue!r}")
-        await stop.wait()
-        err("stopping worker...")
-    err("worker stopped")

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import UserError, fail, parse_json_object
-from cli.options import DebugOption, FlowArgument, JsonOption, TaskQueueOption
+from cli.options import DebugOption, FlowArgument, JsonOption, TaskQueueOverrideOption
 from cli.service import call, console, print_fields, print_json, print_table
 from translator.cron import next_fire_times
 from worker.service.schedule_spec import (
@@ -67,14 +67,15 @@ def create(
     catchup_window: Annotated[
         str, typer.Option("--catchup-window", help=CATCHUP_HELP)
     ] = format_duration(DEFAULT_CATCHUP_WINDOW),
-    task_queue: TaskQueueOption = None,
+    task_queue: TaskQueueOverrideOption = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Create a schedule that starts FLOW's current version whenever --cron fires.
 
-    Each execution gets the input {"triggerTime", "triggerName", "payload"} and is named
-    <schedule>-<unix seconds of the fire time>.
+    Each execution gets the input `{"triggerTime", "triggerName", "payload"}`, is named
+    `<schedule>-<unix seconds of the fire time>` and runs on the task queue the flow is
+    registered with at that time.
     """
     values = _checked(
         debug,
@@ -182,41 +183,60 @@ def list_command(
 
 
 @schedule_app.command("delete")
-def delete(flow: FlowArgument, name: NameArgument, debug: DebugOption = False) -> None:
+def delete(
+    flow: FlowArgument, name: NameArgument, as_json: JsonOption = False, debug: DebugOption = False
+) -> None:
     """Delete a schedule; executions it started keep running."""
     _checked(debug, flow=flow, name=name)
     call(lambda fdl: fdl.delete_schedule(flow, name), debug=debug)
-    console.print(f"schedule {name} of flow {flow} deleted", markup=False)
+    _done(flow, name, "deleted", as_json)
 
 
 @schedule_app.command("pause")
-def pause(flow: FlowArgument, name: NameArgument, debug: DebugOption = False) -> None:
+def pause(
+    flow: FlowArgument, name: NameArgument, as_json: JsonOption = False, debug: DebugOption = False
+) -> None:
     """Stop a schedule from firing (the original's Enable=false)."""
-    _set_enabled(flow, name, False, debug)
+    _set_enabled(flow, name, False, as_json, debug)
 
 
 @schedule_app.command("resume")
-def resume(flow: FlowArgument, name: NameArgument, debug: DebugOption = False) -> None:
+def resume(
+    flow: FlowArgument, name: NameArgument, as_json: JsonOption = False, debug: DebugOption = False
+) -> None:
     """Let a paused schedule fire again (Enable=true); missed fires are not made up."""
-    _set_enabled(flow, name, True, debug)
+    _set_enabled(flow, name, True, as_json, debug)
 
 
-def _set_enabled(flow: str, name: str, enabled: bool, debug: bool) -> None:
+def _set_enabled(flow: str, name: str, enabled: bool, as_json: bool, debug: bool) -> None:
     _checked(debug, flow=flow, name=name)
-    call(
+    schedule = call(
         lambda fdl: fdl.set_schedule_enabled(flow, name, enabled),
         debug=debug,
     )
+    if as_json:
+        print_json(schedule.to_json())
+        return
     state = "resumed" if enabled else "paused"
     console.print(f"schedule {name} of flow {flow} {state}", markup=False)
 
 
 @schedule_app.command("trigger")
-def trigger(flow: FlowArgument, name: NameArgument, debug: DebugOption = False) -> None:
+def trigger(
+    flow: FlowArgument, name: NameArgument, as_json: JsonOption = False, debug: DebugOption = False
+) -> None:
     """Fire the schedule once now (also when paused), with its payload."""
     _checked(debug, flow=flow, name=name)
     call(lambda fdl: fdl.trigger_schedule(flow, name), debug=debug)
-    console.print(f"schedule {name} of flow {flow} triggered", markup=False)
+    _done(flow, name, "triggered", as_json)
+
+
+def _done(flow: str, name: str, what: str, as_json: bool, **extra: str) -> None:
+    """What a command without a result did: ``{"FlowName", "ScheduleName", <What>: true}``."""
+    if as_json:
+        print_json({"FlowName": flow, "ScheduleName": name, what.capitalize(): True, **extra})
+    else:
+        console.print(f"schedule {name} of flow {flow} {what}", markup=False)
 
 
 @schedule_app.command("backfill")
@@ -227,6 +247,7 @@ def backfill(
         str, typer.Option("--from", help="First time, RFC 3339 (2026-03-01T00:00:00Z).")
     ],
     end: Annotated[str, typer.Option("--to", help="Last time, RFC 3339, included.")],
+    as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Start now the executions of every fire time from --from to --to.
@@ -244,7 +265,12 @@ def backfill(
         lambda fdl: fdl.backfill_schedule(flow, name, first, last),
         debug=debug,
     )
-    console.print(f"schedule {name} of flow {flow}: backfill {start} .. {end} requested")
+    if as_json:
+        print_json(
+            {"FlowName": flow, "ScheduleName": name, "From": rfc3339(first), "To": rfc3339(last)}
+        )
+    else:
+        console.print(f"schedule {name} of flow {flow}: backfill {start} .. {end} requested")
 
 
 @schedule_app.command("next")

@@ -89,3 +89,15 @@ HISTORY_BUDGET = 10_000
 step (Temporal's own limit is 51,200; the original service's was 5,000)."""
 MAX_DEFINITION_NODES = 1_000_000
 """YAML nodes a definition may hold (a guard against alias bombs)."""
+
+# --- JSON a user hands in (an execution input, a payload, a task's output) -----------------
+
+MAX_REQUEST_BYTES = 1024 * 1024
+"""Bytes of one JSON value handed in: the original service's request limit (1,024 KiB);
+Temporal itself refuses payloads of 2 MiB."""
+MAX_JSON_DEPTH = 100
+"""Levels of nesting of a JSON value handed in. Far more than data needs, and far below
+Python's recursion limit, which the engine's JSON and path code would otherwise meet."""
+MAX_NUMBER_DIGITS = 300
+"""Digits of a number handed in: every such number converts to a float (at most about
+1.8e308) without overflow, as comparisons in conditions need."""

@@ -271,6 +271,25 @@ class _Builder:
                 self.reporter.add(built.span, path, "a YAML merge ('<<') needs a mapping")
 
 
+def locate(root: Node | None, loc: tuple[str | int, ...], *, key: bool = False) -> Span | None:
+    """The span of the value at key path ``loc`` (``("steps", 2, "goto")``) in a located tree,
+    or of its key with ``key``; where the path leaves the tree, the span of the last node
+    found (so a problem still points near its place)."""
+    node, span = root, root.span if root is not None else None
+    for part in loc:
+        if isinstance(node, MappingNode):
+            found = next(((k, v) for k, v in node.items if k.name == str(part)), None)
+            if found is None:
+                return span
+            node, span = found[1], (found[0].span if key else found[1].span)
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.items):
+            node = node.items[part]
+            span = node.span
+        else:
+            return span
+    return span
+
+
 def _not_finite(value: object) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
 

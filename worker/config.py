@@ -10,6 +10,8 @@ with the file name and the key it concerns. Example::
         url: http://127.0.0.1:9000/status    # POST the event JSON, the body is the result
         timeout: 30                          # seconds, optional
 
+    task_queue: orders                       # optional; default fdl-<this file's folder>
+
     queues:                                  # where MNS tasks send (optional)
       backend: local                         # local (default) or mns
       db: .fdl/queue.db                      # local: the SQLite file `fdl queue serve` serves
@@ -28,10 +30,22 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from translator.errors import Problem
+from translator.source import Reporter, locate
+from worker import config_source
+from worker.contract.run import DEFAULT_TASK_QUEUE
 
 CONFIG_ENV = "FDL_CONFIG"
 """Environment variable naming the project config file when no path is given."""
@@ -44,10 +58,44 @@ process of a deployment (workers, ``fdl queue serve``) can share one file a proj
 
 _HANDLER = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 _BINDING_KEY = re.compile(r"^[^/\s]+/[^/\s]+$")
+_TASK_QUEUE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
+_UNSAFE_IN_QUEUE = re.compile(r"[^A-Za-z0-9_.-]+")
+_INTERNAL_KEYS = ("base_dir", "file")
 
 
 class ConfigError(ValueError):
-    """The project config file is missing, unreadable or invalid; the message says where."""
+    """The project config file is missing, unreadable or invalid.
+
+    Attributes:
+        problems: every problem, each located in the file where possible
+            (``FILE:LINE:COL: key.path: message``).
+    """
+
+    def __init__(self, problems: list[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("", None, "", problems)]
+        self.problems = problems
+        super().__init__("\n".join(_line(problem) for problem in problems))
+
+    def render(self) -> str:
+        """Every problem with its source line and a caret, as flow problems render."""
+        return "\n".join(
+            problem.render() if problem.file else problem.message for problem in self.problems
+        )
+
+
+def _line(problem: Problem) -> str:
+    return str(problem) if problem.file else problem.message
+
+
+def _binding_key(key: str) -> str:
+    if not _BINDING_KEY.match(key):
+        raise ValueError(f"function key {key!r} must look like 'service/function'")
+    return key
+
+
+BindingKey = Annotated[str, AfterValidator(_binding_key)]
+"""A ``service/function`` key of ``functions:``."""
 
 
 class FunctionBinding(BaseModel):
@@ -148,14 +196,34 @@ class ProjectConfig(BaseModel):
     Attributes:
         functions: bindings by ``service/function`` key (``FunctionResource.binding_name``).
         queues: the queue backend of MNS tasks.
+        task_queue: the Temporal task queue of the project's work, as the file names it
+            (see :attr:`project_task_queue` for the default).
         base_dir: the directory handler modules are imported from (the config file's).
+        file: the config file it was read from (``None``: no file, an empty config).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    functions: dict[str, FunctionBinding] = Field(default_factory=dict)
+    functions: dict[BindingKey, FunctionBinding] = Field(default_factory=dict)
     queues: QueuesConfig = Field(default_factory=QueuesConfig)
+    task_queue: str | None = None
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+    file: Path | None = Field(default=None, exclude=True)
+
+    @property
+    def project_task_queue(self) -> str | None:
+        """The task queue this project's workers serve and its flows run on.
+
+        ``task_queue`` when the file sets it, else ``fdl-<name of the file's folder>`` (so two
+        projects on one server never share a queue by accident); ``None`` without a file (the
+        caller's default then applies: ``fdl``).
+        """
+        if self.task_queue:
+            return self.task_queue
+        if self.file is None:
+            return None
+        folder = _UNSAFE_IN_QUEUE.sub("-", self.file.resolve().parent.name).strip("-.")
+        return f"{DEFAULT_TASK_QUEUE}-{folder}"[:200] if folder else DEFAULT_TASK_QUEUE
 
     @property
     def queue_db(self) -> Path:
@@ -167,12 +235,13 @@ class ProjectConfig(BaseModel):
         db = self.queues.db
         return db if db.is_absolute() else self.base_dir / db
 
-    @field_validator("functions")
+    @field_validator("task_queue")
     @classmethod
-    def _binding_keys(cls, value: dict[str, FunctionBinding]) -> dict[str, FunctionBinding]:
-        for key in value:
-            if not _BINDING_KEY.match(key):
-                raise ValueError(f"function key {key!r} must look like 'service/function'")
+    def _task_queue_form(cls, value: str | None) -> str | None:
+        if value is not None and not _TASK_QUEUE.match(value):
+            raise ValueError(
+                f"task queue {value!r}: use letters, digits, '_', '.' and '-' (at most 200)"
+            )
         return value
 
     @classmethod
@@ -189,25 +258,29 @@ class ProjectConfig(BaseModel):
         Raises:
             ConfigError: the data is not a valid config; the message names every bad key.
         """
-        if data is None:
-            data = {}
+        text = config_source.ConfigText(data, None, Reporter(source, ""))
+        return cls._validated(text, base_dir=base_dir, file=None)
+
+    @classmethod
+    def _validated(
+        cls, text: config_source.ConfigText, *, base_dir: Path, file: Path | None
+    ) -> ProjectConfig:
+        data, reporter = {} if text.data is None else text.data, text.reporter
+        span = text.root.span if text.root is not None else None
         if not isinstance(data, dict):
-            raise ConfigError(f"{source}: the config must be a mapping, not {type(data).__name__}")
-        if "base_dir" in data:
-            raise ConfigError(f"{source}: base_dir: unknown key")
+            kind = "list" if isinstance(data, list) else type(data).__name__
+            reporter.add(span, "", f"the config must be a mapping, not {kind}")
+            raise ConfigError(reporter.problems)
+        for key in _INTERNAL_KEYS:
+            if key in data:
+                where = locate(text.root, (key,), key=True)
+                known = config_source.allowed_keys(cls, ())
+                reporter.add(where, key, config_source.unknown_key(key, known))
+                raise ConfigError(reporter.problems)
         try:
-            return cls.model_validate({**data, "base_dir": base_dir})
+            return cls.model_validate({**data, "base_dir": base_dir, "file": file})
         except ValidationError as exc:
-            raise ConfigError(_describe(exc, source)) from None
-
-
-def _describe(exc: ValidationError, source: str) -> str:
-    lines = []
-    for problem in exc.errors():
-        where = ".".join(str(part) for part in problem["loc"])
-        message = problem["msg"].removeprefix("Value error, ")
-        lines.append(f"{source}: {where}: {message}" if where else f"{source}: {message}")
-    return "\n".join(lines)
+            raise ConfigError(config_source.problems(exc, text, cls)) from None
 
 
 def config_path(path: str | Path | None = None) -> tuple[Path, bool]:
@@ -241,7 +314,11 @@ def load_config(path: str | Path | None = None) -> ProjectConfig:
             raise ConfigError(f"{file}: config file not found")
         return ProjectConfig(base_dir=base_dir)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{file}: cannot read the config: {exc}") from None
-    return ProjectConfig.from_mapping(data, base_dir=base_dir, source=str(file))
+        raw = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(f"{file}: cannot read the config: {reason}") from None
+    text = config_source.read(raw, str(file))
+    if text.reporter.problems:
+        raise ConfigError(text.reporter.problems)
+    return ProjectConfig._validated(text, base_dir=base_dir, file=file)

@@ -209,3 +209,42 @@ def test_dev_serves_the_web_ui_and_the_queue_and_stops_on_ctrl_c(tmp_path: Path)
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_dev_prints_the_queue_file_it_really_serves(orders: Path) -> None:
+    """Started from another folder, ``fdl dev --config`` serves the project's queue file."""
+    elsewhere = orders.parent
+    for as_json in (False, True):
+        port, ui_port, queue_port = free_port(), free_port(), free_port()
+        process = subprocess.Popen(
+            [FDL, "dev", "--config", "orders/fdl.yaml", "--port", str(port),
+             "--ui-port", str(ui_port), "--queue-port", str(queue_port),
+             *(["--json"] if as_json else [])],
+            env=environment(), cwd=elsewhere, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            assert process.stdout is not None
+            if as_json:
+                served = json.loads(process.stdout.readline())
+                assert served["QueueFile"] == str(orders / ".fdl" / "queue.db")
+                assert served["TaskQueue"] == "fdl-orders"
+                assert served["QueueApi"] == f"http://127.0.0.1:{queue_port}"
+                assert served["TemporalAddress"] == f"127.0.0.1:{port}"
+            else:
+                banner = read_until(process.stdout, "press Ctrl-C to stop")
+                queue_line = (
+                    f"MNS queue API: http://127.0.0.1:{queue_port} "
+                    f"(queues in {Path('orders', '.fdl', 'queue.db')})"
+                )
+                assert queue_line in banner.splitlines()
+                assert "worker serving task queue 'fdl-orders'" in banner
+            assert (orders / ".fdl" / "queue.db").is_file()
+            assert not (elsewhere / ".fdl" / "queue.db").exists()
+            read_until(process.stderr, "worker ready on task queue 'fdl-orders'")
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()

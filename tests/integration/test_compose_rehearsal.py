@@ -83,6 +83,7 @@ def test_the_fdl_services_run_as_written(
         "TEMPORAL_ADDRESS": f"127.0.0.1:{port}",
         "FDL_QUEUE_DB": str(tmp_path / "volume" / "queue.db"),
         "FDL_CONFIG": str(project / "fdl.yaml"),
+        "FDL_TASK_QUEUE": "fdl-polling",  # the file's default, the queue of examples/polling
     }
     (tmp_path / "volume").mkdir()
     setup = services["fdl-setup"]
@@ -101,7 +102,7 @@ def test_the_fdl_services_run_as_written(
 
         worker = services["fdl-worker"]
         processes.append(spawn(command(worker), service_env(worker, **where), project))
-        assert "worker ready on task queue 'fdl'" in processes[-1].stderr.readline()  # type: ignore[union-attr]
+        assert "worker ready on task queue 'fdl-polling'" in processes[-1].stderr.readline()  # type: ignore[union-attr]
 
         run = subprocess.run(
             ["fdl", "run", "flow.yaml", "--no-worker", "--input", '{"job": 7}'],

@@ -78,15 +78,17 @@ def seed_input(bucket: Path, tmp_path: Path, poll_interval: float = 0.5) -> Path
 
 
 def register_flows(env: dict[str, str], task_queue: str) -> tuple[str, str]:
-    """``fdl flow create`` for both flows; the subflow name is fixed by the main flow's ARN."""
+    """``fdl flow create`` for both flows; the subflow name is fixed by the main flow's ARN, so
+    an earlier test may have registered it: then an update moves it to this test's queue."""
     main = f"mainRestoreFlow_{uuid.uuid4().hex[:8]}"
     for name, file, extra in (
         ("restoreFlow", "restore.yaml", ["--resolve-refs"]),
         (main, "main.yaml", []),
     ):
         done = fdl("flow", "create", name, file, *extra, "--task-queue", task_queue, env=env)
-        exists = name == "restoreFlow" and "already exists" in done.stderr
-        assert done.returncode == 0 or exists, done.stderr
+        if name == "restoreFlow" and "already exists" in done.stderr:
+            done = fdl("flow", "update", name, file, *extra, "--task-queue", task_queue, env=env)
+        assert done.returncode == 0, done.stderr
     return main, "restoreFlow"
 
 

@@ -6,8 +6,10 @@ A comment on the line before a fenced block says what the test does with it:
   command and the lines under it are its output, compared with what the command prints
   (stdout and stderr, as a terminal shows them); a command shown without output must exit 0.
   An ``sh`` block runs as one script that must exit 0; a ``python`` block as one script too.
-  ``run worker=PATH`` keeps ``fdl worker --config PATH`` running during the block, as the
-  README's ``fdl dev`` in another terminal would.
+  ``run worker=PATH`` starts ``fdl worker --config PATH`` before the block, as the README's
+  ``fdl dev`` in another terminal would, and keeps it running until the last block: every
+  project's worker serves its own task queue, so the examples cannot take each other's
+  tasks whatever runs beside them.
 - ``<!-- readme-test: file=NAME -->`` writes the block to ``NAME`` before anything runs
   (examples name files the README shows further down).
 - ``<!-- readme-test: skip: REASON -->`` never runs the block; the reason says why.
@@ -32,7 +34,7 @@ import sys
 import textwrap
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,7 +121,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "examples", root / "examples", ignore=ignore)
     for block in blocks():
         if block.action.startswith("file="):
-            (root / block.action.removeprefix("file=")).write_text(block.text, encoding="utf-8")
+            target = root / block.action.removeprefix("file=")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(block.text, encoding="utf-8")
     return root
 
 
@@ -132,10 +136,15 @@ def env(dev_server: DevServer, namespace: str) -> dict[str, str]:
 
 
 def test_the_examples_run_in_order(workdir: Path, env: dict[str, str]) -> None:
-    for block in blocks():
-        if block.action != "run":
-            continue
-        with background_worker(block.options.get("worker"), workdir, env):
+    with ExitStack() as workers:
+        started: set[str] = set()
+        for block in blocks():
+            if block.action != "run":
+                continue
+            config = block.options.get("worker")
+            if config and config not in started:
+                workers.enter_context(background_worker(config, workdir, env))
+                started.add(config)
             if block.language == "console":
                 run_console(block, workdir, env)
             else:
@@ -145,10 +154,7 @@ def test_the_examples_run_in_order(workdir: Path, env: dict[str, str]) -> None:
 
 
 @contextmanager
-def background_worker(config: str | None, workdir: Path, env: dict[str, str]) -> Iterator[None]:
-    if config is None:
-        yield
-        return
+def background_worker(config: str, workdir: Path, env: dict[str, str]) -> Iterator[None]:
     worker = subprocess.Popen(
         ["fdl", "worker", "--config", config], cwd=workdir, env=env, text=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,

@@ -44,11 +44,14 @@ FULL = "full"
 """A namespace whose ten Keyword slots (the SQL visibility store's limit) are taken."""
 WRONG_TYPE = "wrongtype"
 """A namespace where FdlFlow exists as a Text attribute."""
+UNPREPARED = "unprepared"
+"""A namespace nobody runs ``fdl setup`` for."""
 
 
 @pytest.fixture(scope="module")
 def bare() -> Iterator[BareDevServer]:
-    with BareDevServer(ui_port=None, extra_namespaces=(FULL, WRONG_TYPE)) as server:
+    namespaces = (FULL, WRONG_TYPE, UNPREPARED)
+    with BareDevServer(ui_port=None, extra_namespaces=namespaces) as server:
         yield server
 
 
@@ -103,18 +106,18 @@ async def test_setup_creates_a_missing_namespace_and_the_registry_namespace(
 
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {
-        "namespace": "fresh",
-        "steps": [
-            {"item": "namespace fresh", "status": "created"},
-            {"item": "search attribute FdlFlow (Keyword)", "status": "created"},
-            {"item": "namespace fresh-fdl", "status": "created"},
+        "Namespace": "fresh",
+        "Steps": [
+            {"Item": "namespace fresh", "Status": "created"},
+            {"Item": "search attribute FdlFlow (Keyword)", "Status": "created"},
+            {"Item": "namespace fresh-fdl", "Status": "created"},
         ],
     }
     assert await FdlClient(fresh).list_executions("greeting") == []
     registry = await Client.connect(bare.address, namespace="fresh-fdl")
     assert await registry.count_workflows() is not None
     again = fdl("setup", "--registry-namespace", "--json", address=bare.address, namespace="fresh")
-    assert {step["status"] for step in json.loads(again.stdout)["steps"]} == {"present"}
+    assert {step["Status"] for step in json.loads(again.stdout)["Steps"]} == {"present"}
 
 
 async def test_a_refused_attribute_prints_the_operator_command(bare: BareDevServer) -> None:
@@ -154,6 +157,29 @@ async def test_an_attribute_of_another_type_is_reported_not_changed(bare: BareDe
         "Keyword: remove it with `temporal operator search-attribute remove --namespace "
         "wrongtype --name FdlFlow`, then run `fdl setup` again\n"
     )
+
+
+def test_every_command_meeting_an_unprepared_namespace_says_so_in_one_line(
+    bare: BareDevServer, tmp_path: Path
+) -> None:
+    flow_file = tmp_path / "greeting.yaml"
+    flow_file.write_text(GREETING)
+    created = fdl("flow", "create", "greeting", str(flow_file), address=bare.address,
+                  namespace=UNPREPARED)  # fmt: skip
+    assert created.returncode == 0, created.stderr  # the registry needs no search attribute
+    expected = MISSING.replace("namespace default", f"namespace {UNPREPARED}")
+    for command in (
+        ["run", str(flow_file)],
+        ["run", str(flow_file), "--no-worker"],
+        ["execution", "start", "greeting", "--wait"],
+        ["execution", "list", "greeting"],
+        ["schedule", "create", "greeting", "nightly", "--cron", "0 0 3 * * *"],
+        ["schedule", "list", "greeting"],
+    ):
+        done = fdl(*command, address=bare.address, namespace=UNPREPARED)
+        assert (done.returncode, done.stdout) == (1, ""), command
+        assert done.stderr.splitlines() == [f"error: {expected}"], (command, done.stderr)
+        assert "Traceback" not in done.stderr, command
 
 
 def test_setup_on_the_embedded_dev_server_finds_everything(dev_server: DevServer) -> None:

@@ -86,18 +86,18 @@ def test_validate_json_lists_problems_of_all_files(app: typer.Typer, bad_flow: P
     assert (code, err) == (1, "")
     assert json.loads(out) == [
         {
-            "file": str(bad_flow),
-            "line": 8,
-            "column": 15,
-            "path": "steps[0].choices[0].goto",
-            "message": "unknown step 'chargeCard'",
+            "File": str(bad_flow),
+            "Line": 8,
+            "Column": 15,
+            "Path": "steps[0].choices[0].goto",
+            "Message": "unknown step 'chargeCard'",
         },
         {
-            "file": str(bad_flow),
-            "line": 9,
-            "column": 5,
-            "path": "steps[1]",
-            "message": "missing required key 'duration' (or 'timestamp') in a wait step",
+            "File": str(bad_flow),
+            "Line": 9,
+            "Column": 5,
+            "Path": "steps[1]",
+            "Message": "missing required key 'duration' (or 'timestamp') in a wait step",
         },
     ]
 
@@ -122,11 +122,11 @@ def test_validate_json_reports_a_missing_file_without_position(
     assert code == 1
     assert json.loads(out) == [
         {
-            "file": str(missing),
-            "line": None,
-            "column": None,
-            "path": "",
-            "message": "cannot read the file: No such file or directory",
+            "File": str(missing),
+            "Line": None,
+            "Column": None,
+            "Path": "",
+            "Message": "cannot read the file: No such file or directory",
         }
     ]
 

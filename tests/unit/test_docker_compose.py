@@ -30,7 +30,7 @@ from packaging.specifiers import SpecifierSet
 from cli.api import DEFAULT_PORT as API_PORT
 from cli.app import app
 from cli.queue import DEFAULT_PORT as QUEUE_PORT
-from worker.config import CONFIG_ENV, QUEUE_DB_ENV
+from worker.config import CONFIG_ENV, QUEUE_DB_ENV, load_config
 from worker.contract.run import DEFAULT_TASK_QUEUE
 from worker.local.devserver import find_temporal_binary
 from worker.service import connection
@@ -225,10 +225,22 @@ def test_every_fdl_command_parses_with_the_cli(services: dict[str, Any]) -> None
         if hasattr(sub, "commands"):
             sub, rest = sub.get_command(context, rest[0]), rest[1:]
         sub.make_context(args[0], list(rest))  # raises on an unknown option or a bad value
-    worker = services["fdl-worker"]["command"]
-    assert worker[worker.index("--task-queue") + 1] == DEFAULT_TASK_QUEUE
     queue = services["fdl-queue"]["command"]
     assert queue[queue.index("--port") + 1] == str(QUEUE_PORT)
+
+
+def test_the_workers_serve_the_task_queue_of_the_project_they_mount(
+    services: dict[str, Any],
+) -> None:
+    worker = services["fdl-worker"]
+    mounts = {m["target"]: m["source"] for m in worker["volumes"]}
+    project = load_config(Path(mounts["/project"]) / "fdl.yaml")
+    assert project.project_task_queue != DEFAULT_TASK_QUEUE
+    for name in FDL_SERVICES:  # the API records it with the flows it creates
+        assert services[name]["environment"][connection.TASK_QUEUE_ENV] == (
+            project.project_task_queue
+        ), name
+        assert "--task-queue" not in services[name]["command"], name
 
 
 def test_setup_runs_before_the_workers_and_the_queue_is_shared(services: dict[str, Any]) -> None:

@@ -44,14 +44,15 @@ def test_create_send_list_and_peek(app: typer.Typer, tmp_path: Path) -> None:
     message_id = out.strip()
     code, out, _ = run(app, "list", "--json", "--db", db)
     [listed] = json.loads(out)
-    assert (listed["name"], listed["active_messages"]) == ("jobs", 1)
-    assert listed["settings"]["visibility_timeout"] == 5
+    assert (listed["QueueName"], listed["ActiveMessages"]) == ("jobs", 1)
+    assert listed["VisibilityTimeout"] == 5
     code, out, _ = run(app, "peek", "jobs", "--db", db)
     assert out.split() == [message_id, "priority", "2", '{"task_token":', '"t"}']
     assert "jobs" in run(app, "list", "--db", db)[1]
 
 
 def test_queue_errors_exit_1_without_traceback(app: typer.Typer, tmp_path: Path) -> None:
+    assert run(app, "create", "jobs", "--db", str(tmp_path / "q.db"))[0] == 0
     code, _, err = run(app, "peek", "nothere", "--db", str(tmp_path / "q.db"))
     assert code == 1
     assert err == "error: QueueNotExist: The queue name you provided is not exist.\n"

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -417,3 +418,25 @@ def test_receive_checks_wait_and_visibility(store: QueueStore) -> None:
 def test_bad_queue_names_are_refused(store: QueueStore, name: str) -> None:
     with pytest.raises(InvalidQueueName):
         store.create_queue(name)
+
+
+def test_a_second_store_of_the_process_never_opens_the_file_outside_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Closing any other descriptor of a SQLite file releases the POSIX locks SQLite holds on
+    # it in this process; another process could then reset the WAL under the first store
+    # (its writes vanish for every other reader). The queue file check must not read it.
+    db = tmp_path / "q.db"
+    opened: list[Path] = []
+    real_open = Path.open
+
+    def tracking_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        opened.append(self)
+        return real_open(self, *args, **kwargs)
+
+    with QueueStore(db) as first:
+        first.send("jobs", "one")
+        monkeypatch.setattr(Path, "open", tracking_open)
+        with QueueStore(db) as second:
+            assert second.attributes("jobs").active_messages == 1
+    assert db not in opened

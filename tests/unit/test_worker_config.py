@@ -34,43 +34,72 @@ def test_bindings_load_with_base_dir(tmp_path: Path) -> None:
     [
         (
             "functions:\n  a/b: {}\n",
-            "fdl.yaml: functions.a/b: set exactly one of 'handler' and 'url'",
+            "fdl.yaml:2:8: functions.a/b: set exactly one of 'handler' and 'url'",
         ),
         (
             "functions:\n  a/b: {handler: m:f, url: 'http://x'}\n",
-            "fdl.yaml: functions.a/b: set exactly one of 'handler' and 'url'",
+            "fdl.yaml:2:8: functions.a/b: set exactly one of 'handler' and 'url'",
         ),
         (
             "functions:\n  a/b: {handler: 'not a handler'}\n",
-            "fdl.yaml: functions.a/b.handler: handler 'not a handler' must look like "
+            "fdl.yaml:2:18: functions.a/b.handler: handler 'not a handler' must look like "
             "'module.path:callable'",
         ),
         (
             "functions:\n  a/b: {url: 'ftp://x'}\n",
-            "fdl.yaml: functions.a/b.url: url 'ftp://x' must start with http:// or https://",
+            "fdl.yaml:2:14: functions.a/b.url: url 'ftp://x' must start with http:// or https://",
         ),
         (
             "functions:\n  nokey: {handler: m:f}\n",
-            "fdl.yaml: functions: function key 'nokey' must look like 'service/function'",
+            "fdl.yaml:2:3: functions.nokey: function key 'nokey' must look like 'service/function'",
         ),
         (
             "functions:\n  a/b: {handler: m:f, memory: 3}\n",
-            "fdl.yaml: functions.a/b.memory: Extra inputs are not permitted",
+            "fdl.yaml:2:23: functions.a/b.memory: unknown key 'memory' "
+            "(known keys: handler, url, timeout)",
         ),
-        ("queue: {}\n", "fdl.yaml: queue: Extra inputs are not permitted"),
-        ("queues: {backend: sqs}\n", "fdl.yaml: queues.backend: Input should be 'local' or 'mns'"),
-        ("- 1\n", "fdl.yaml: the config must be a mapping, not list"),
+        (
+            "functions:\n  demo/raises:\n    handlr: m:f\n",
+            "fdl.yaml:3:5: functions.demo/raises.handlr: unknown key 'handlr'; "
+            "did you mean 'handler'?",
+        ),
+        ("queue: {}\n", "fdl.yaml:1:1: queue: unknown key 'queue'; did you mean 'queues'?"),
+        (
+            "queues: {backend: sqs}\n",
+            "fdl.yaml:1:19: queues.backend: Input should be 'local' or 'mns'",
+        ),
+        ("- 1\n", "fdl.yaml:1:1: the config must be a mapping, not list"),
         (
             "functions:\n  a/b: {handler: m:f, timeout: 0}\n",
-            "fdl.yaml: functions.a/b.timeout: Input should be greater than 0",
+            "fdl.yaml:2:32: functions.a/b.timeout: Input should be greater than 0",
+        ),
+        (
+            "task_queue: 'a b'\n",
+            "fdl.yaml:1:13: task_queue: task queue 'a b': use letters, digits, '_', '.' and '-' "
+            "(at most 200)",
+        ),
+        (
+            "functions:\n  a/b: {handler: m:f}\n  a/b: {url: 'http://x'}\n",
+            "fdl.yaml:3:3: functions.a/b: duplicate key 'a/b' (first at line 2)",
         ),
     ],
 )
-def test_invalid_config_names_the_key(tmp_path: Path, body: str, message: str) -> None:
+def test_invalid_config_is_located_with_the_key(tmp_path: Path, body: str, message: str) -> None:
     path = write(tmp_path, body)
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert str(info.value) == message.replace("fdl.yaml", str(path), 1)
+
+
+def test_a_located_problem_renders_its_line_and_a_caret(tmp_path: Path) -> None:
+    path = write(tmp_path, "functions:\n  demo/raises:\n    handlr: m:f\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.render().splitlines() == [
+        f"{path}:3:5: functions.demo/raises.handlr: unknown key 'handlr'; did you mean 'handler'?",
+        "        handlr: m:f",
+        "        ^",
+    ]
 
 
 def test_missing_default_file_is_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,14 +123,31 @@ def test_empty_file_is_empty_config(tmp_path: Path) -> None:
     assert load_config(write(tmp_path, "")).functions == {}
 
 
-def test_yaml_syntax_error_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read the config"):
-        load_config(write(tmp_path, "functions: [\n"))
+def test_bad_yaml_is_one_located_line_not_a_yaml_dump(tmp_path: Path) -> None:
+    path = write(tmp_path, "functions:\n  a/b: {handler: m:f\n  c/d: x\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    [line] = str(info.value).splitlines()
+    assert line.startswith(f"{path}:3:6: invalid YAML: ")
+    assert "mark" not in line and "^" not in line
 
 
-def test_from_mapping_rejects_base_dir_key(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="base_dir: unknown key"):
-        ProjectConfig.from_mapping({"base_dir": "/"}, base_dir=tmp_path)
+def test_from_mapping_rejects_the_internal_keys(tmp_path: Path) -> None:
+    for key in ("base_dir", "file"):
+        with pytest.raises(ConfigError, match=f"{key}: unknown key '{key}'"):
+            ProjectConfig.from_mapping({key: "/"}, base_dir=tmp_path)
+
+
+def test_the_task_queue_is_the_files_or_derived_from_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "my shop"
+    project.mkdir()
+    assert load_config(write(project, "")).project_task_queue == "fdl-my-shop"
+    assert load_config(write(project, "task_queue: shop.v2\n")).project_task_queue == "shop.v2"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    assert load_config().project_task_queue is None  # no fdl.yaml: the caller's default
 
 
 def test_queue_file_is_relative_to_the_config_unless_the_environment_names_one(

@@ -28,6 +28,7 @@ import httpx
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from translator import rules
+from worker.activities import tracebacks
 from worker.config import FunctionBinding, ProjectConfig
 
 logger = logging.getLogger(__name__)
@@ -82,8 +83,8 @@ def function_error(error: str, cause: str) -> ApplicationError:
 
     A failing function is the flow's business (its ``retry`` and ``catch`` handle it), not the
     worker's: the failure is marked benign, so the SDK does not log it as a worker warning
-    with a traceback. The activity logs one line instead, and the failure keeps the
-    handler's stack trace for the Web UI.
+    with a traceback. The activity logs the error and the handler's own frames instead, and
+    the failure's cause keeps them as its stack trace (:mod:`worker.activities.tracebacks`).
     """
     return ApplicationError(
         cause, type=error, non_retryable=True, category=ApplicationErrorCategory.BENIGN
@@ -140,7 +141,8 @@ class PythonHandler:
                 await asyncio.to_thread(self._load) if self._handler is None else self._handler
             )
         except Exception as exc:
-            raise function_error(type(exc).__name__, f"cannot load {self.target}: {exc}") from exc
+            failure = function_error(type(exc).__name__, f"cannot load {self.target}: {exc}")
+            raise failure from tracebacks.of_handler(exc)
         try:
             return await asyncio.wait_for(self._call(handler, event, context), timeout)
         except TimeoutError:
@@ -166,7 +168,9 @@ class PythonHandler:
                 result = await HANDLER_THREADS.run(handler, event, context)
             return await result if inspect.isawaitable(result) else result
         except Exception as exc:
-            raise function_error(type(exc).__name__, str(exc)) from exc
+            # The cause carries the handler's own frames: Temporal keeps them as the
+            # failure's stack trace, and every view of the failure shows them.
+            raise function_error(type(exc).__name__, str(exc)) from tracebacks.of_handler(exc)
 
 
 class HandlerThreads:

@@ -40,7 +40,12 @@ async def resolve_flow(request: ResolveFlow) -> ResolvedFlow:
         raise ApplicationError(
             exc.message, type=rules.FLOW_NOT_EXISTS, non_retryable=True
         ) from None
-    return ResolvedFlow(flow_name=flow.name, version=flow.version, definition=flow.definition)
+    return ResolvedFlow(
+        flow_name=flow.name,
+        version=flow.version,
+        definition=flow.definition,
+        task_queue=flow.task_queue,
+    )
 
 
 @activity.defn(name=STOP_DETAILS)

@@ -19,6 +19,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from translator import rules
+from worker.activities import tracebacks
 from worker.activities.bindings import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_SECONDS,
@@ -86,8 +87,16 @@ class FunctionActivities:
         try:
             raw = await _heartbeating(binding.invoke(event, context, timeout))
         except ApplicationError as exc:
+            frames = tracebacks.format_frames(exc.__cause__)
             activity.logger.warning(
-                "%s: %s failed with %s: %s", call.step_path, call.binding, exc.type, exc.message
+                "%s: %s failed with %s: %s%s",
+                call.step_path,
+                call.binding,
+                exc.type,
+                exc.message,
+                f"\nhandler traceback (most recent call last):\n{frames.rstrip()}"
+                if frames
+                else "",
             )
             raise
         return FunctionResult(value=json_result(raw, call.binding))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Protocol
+from typing import Any, Protocol
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -71,19 +71,7 @@ class MnsBackend:
     """Messages to Alibaba MNS (or a server speaking its API) through ``aliyun-mns-sdk``."""
 
     def __init__(self, config: QueuesConfig) -> None:
-        try:
-            from mns.account import Account  # type: ignore[import-untyped]
-        except ImportError:
-            raise ConfigError(
-                "queues: backend mns needs Alibaba's MNS SDK: pip install 'fdl-temporal[mns]'"
-            ) from None
-
-        assert config.endpoint and config.access_key_id and config.access_key_secret
-        self._account = Account(
-            config.endpoint,
-            resolve_secret(config.access_key_id, "access_key_id"),
-            resolve_secret(config.access_key_secret, "access_key_secret"),
-        )
+        self._account = mns_account(config)
 
     def send(self, message: SendMessage) -> MessageSent:
         from mns.mns_exception import (  # type: ignore[import-untyped]
@@ -124,6 +112,26 @@ class MnsBackend:
 
     def close(self) -> None:
         pass
+
+
+def mns_account(config: QueuesConfig) -> Any:
+    """The ``aliyun-mns-sdk`` account of an ``mns`` backend (secrets read from the environment).
+
+    Raises:
+        ConfigError: the SDK is not installed, or a ``${VAR}`` secret is not set.
+    """
+    try:
+        from mns.account import Account  # type: ignore[import-untyped]
+    except ImportError:
+        raise ConfigError(
+            "queues: backend mns needs Alibaba's MNS SDK: pip install 'fdl-temporal[mns]'"
+        ) from None
+    assert config.endpoint and config.access_key_id and config.access_key_secret
+    return Account(
+        config.endpoint,
+        resolve_secret(config.access_key_id, "access_key_id"),
+        resolve_secret(config.access_key_secret, "access_key_secret"),
+    )
 
 
 def backend_for(config: ProjectConfig) -> QueueBackend:

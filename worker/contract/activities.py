@@ -116,12 +116,14 @@ class ResolveFlow:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResolvedFlow:
-    """Result of ``fdl.resolve_flow``: the compiled definition and its content hash."""
+    """Result of ``fdl.resolve_flow``: the compiled definition, its content hash, and the task
+    queue the flow's executions run on ("" when the flow recorded none)."""
 
     kind: Literal["resolved_flow"] = "resolved_flow"
     flow_name: str
     version: str
     definition: dict[str, Any]
+    task_queue: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from temporalio.exceptions import (
     ApplicationError,
     CancelledError,
+    FailureError,
     TerminatedError,
     TimeoutError,
 )
@@ -50,12 +51,15 @@ class Outcome:
         error: the FDL error name of an execution that did not succeed.
         cause: the reason, for people.
         output: the output of a succeeded execution.
+        trace: when a handler's exception failed it, the handler's own frames
+            (``File "...", line N, in f`` lines, most recent call last).
     """
 
     status: Status
     error: str = ""
     cause: str = ""
     output: dict[str, Any] | None = None
+    trace: str = ""
 
     @property
     def ended(self) -> bool:
@@ -68,7 +72,8 @@ class Outcome:
             return {"Status": self.status, "Output": self.output}
         if self.status == "Running":
             return {"Status": self.status}
-        return {"Status": self.status, "Error": self.error, "Cause": self.cause}
+        ended = {"Status": self.status, "Error": self.error, "Cause": self.cause}
+        return ended | ({"StackTrace": self.trace} if self.trace else {})
 
 
 def succeeded(output: Any) -> Outcome:
@@ -95,6 +100,16 @@ def from_stop(details: StopDetails | None, reason: str) -> Outcome:
     )
 
 
+def handler_trace(failure: BaseException) -> str:
+    """The handler's frames a failure keeps: the stack trace of its cause, the exception of
+    the user's code that the activity reported (the engine's own failures have no cause)."""
+    origin = failure.__cause__
+    proto = origin.failure if isinstance(origin, FailureError) else None
+    if proto is None:
+        return ""
+    return "\n".join(line for line in proto.stack_trace.splitlines() if line.strip())
+
+
 def from_failure(failure: BaseException | None) -> Outcome:
     """The outcome a Temporal workflow failure stands for (the ``cause`` of a
     ``WorkflowFailureError`` or ``ChildWorkflowError``).
@@ -104,7 +119,10 @@ def from_failure(failure: BaseException | None) -> Outcome:
     """
     if isinstance(failure, ApplicationError):
         return Outcome(
-            status="Failed", error=failure.type or rules.RUNTIME_ERROR, cause=failure.message
+            status="Failed",
+            error=failure.type or rules.RUNTIME_ERROR,
+            cause=failure.message,
+            trace=handler_trace(failure),
         )
     if isinstance(failure, TimeoutError):
         return timed_out()

@@ -65,6 +65,8 @@ class FlowVersion:
         source: the FDL text it was compiled from.
         description: the flow's description as given with this version ("" = keep the last).
         created: when the version was written (RFC 3339 UTC, the writer's clock).
+        task_queue: the task queue the flow's executions run on from now ("" = keep the
+            last): the queue of the project that published the version.
     """
 
     kind: Literal["flow_version"] = "flow_version"
@@ -73,6 +75,7 @@ class FlowVersion:
     source: str
     description: str = ""
     created: str
+    task_queue: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,6 +158,8 @@ class DefinitionState:
         published: the published versions, oldest first.
         next_number: the number the next published version gets.
         aliases: the aliases, by name.
+        task_queue: the task queue the flow's executions run on ("" for flows registered
+            before flows recorded one: the starter's queue then).
     """
 
     kind: Literal["flow_definition"] = "flow_definition"
@@ -166,6 +171,7 @@ class DefinitionState:
     published: tuple[PublishedVersion, ...] = ()
     next_number: int = 1
     aliases: tuple[FlowAlias, ...] = ()
+    task_queue: str = ""
 
 
 SIGNAL_PAYLOADS: dict[str, type[Any]] = {
@@ -181,16 +187,17 @@ SIGNAL_PAYLOADS: dict[str, type[Any]] = {
 def fold(state: DefinitionState, published: FlowVersion) -> DefinitionState:
     """The entry after a ``publish`` signal.
 
-    A version equal to the current one (same hash) adds nothing; only a new description
-    it carries is kept. Publishing an older definition again makes it current again. Only
-    the newest :data:`MAX_REVISIONS` revisions are kept.
+    A version equal to the current one (same hash) adds nothing; only a new description or
+    task queue it carries is kept. Publishing an older definition again makes it current
+    again. Only the newest :data:`MAX_REVISIONS` revisions are kept.
     """
     description = published.description or state.description
+    task_queue = published.task_queue or state.task_queue
     current = state.versions[-1].version if state.versions else None
     if published.version == current:
-        return replace(state, description=description)
+        return replace(state, description=description, task_queue=task_queue)
     versions = (*state.versions, published)[-MAX_REVISIONS:]
-    return replace(state, description=description, versions=versions)
+    return replace(state, description=description, task_queue=task_queue, versions=versions)
 
 
 def fold_signal(state: DefinitionState, name: str, payload: Any) -> DefinitionState:

@@ -28,6 +28,8 @@ class ScheduledStart:
         cron: the FDL cron expression as written.
         payload: the JSON object passed as ``payload`` in the execution input.
         description: the schedule's description.
+        task_queue: the task queue its executions run on, when the schedule was created
+            with one named ("": the flow's registered queue at each fire).
     """
 
     kind: Literal["scheduled_start"] = "scheduled_start"
@@ -36,6 +38,7 @@ class ScheduledStart:
     cron: str
     payload: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    task_queue: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -37,12 +37,16 @@ class FdlClient:
 
     Args:
         client: a connected Temporal client.
-        task_queue: the task queue of the workers that run flows.
+        task_queue: the task queue of the project: flows it creates or updates record it,
+            and their executions run there. Default: ``FDL_TASK_QUEUE``, else ``fdl``.
+            Named here or in ``FDL_TASK_QUEUE``, it also overrides the queue a flow recorded
+            when this client starts executions or creates schedules.
     """
 
     def __init__(self, client: Client, *, task_queue: str | None = None) -> None:
         self.temporal = client
         self.task_queue = connection.task_queue(task_queue)
+        self.explicit_task_queue = connection.explicit_task_queue(task_queue)
 
     @classmethod
     async def connect(
@@ -71,7 +75,7 @@ class FdlClient:
         source: str | None = None,
         resolve_refs: bool = False,
     ) -> RegisteredFlow:
-        """Register a flow (CreateFlow).
+        """Register a flow (CreateFlow); its executions run on this client's task queue.
 
         Args:
             name: the flow name.
@@ -84,7 +88,7 @@ class FdlClient:
             FlowAlreadyExists: a flow of this name is registered.
             translator.DefinitionError: the FDL text is invalid (located problems).
         """
-        version = _version_of(definition, source, description, resolve_refs)
+        version = _version_of(definition, source, description, resolve_refs, self.task_queue)
         return await flows.create_flow(self.temporal, name, version, task_queue=self.task_queue)
 
     async def update_flow(
@@ -97,6 +101,9 @@ class FdlClient:
         resolve_refs: bool = False,
     ) -> tuple[RegisteredFlow, bool]:
         """Publish a new version of a flow (UpdateFlow); running executions keep theirs.
+
+        The flow's executions run on this client's task queue from now on (a change of the
+        description alone keeps the queue).
 
         Args:
             definition: FDL text, a compiled flow, or ``None`` to keep the current definition
@@ -113,7 +120,7 @@ class FdlClient:
             current = await flows.get_flow(self.temporal, name)
             version = flows.new_version(current.definition, current.source, description)
             return await flows.update_flow(self.temporal, name, version)
-        version = _version_of(definition, source, description, resolve_refs)
+        version = _version_of(definition, source, description, resolve_refs, self.task_queue)
         return await flows.update_flow(self.temporal, name, version)
 
     async def describe_flow(self, name: str, version: str | None = None) -> RegisteredFlow:
@@ -206,7 +213,8 @@ class FdlClient:
         """Start the flow's current version (StartExecution); returns at once.
 
         A running execution of that name is returned as it is (idempotent start); the
-        execution keeps its version when the flow is updated.
+        execution keeps its version when the flow is updated. It runs on the queue the flow
+        was registered with, unless this client names one explicitly.
 
         Args:
             qualifier: a published version number or an alias to run instead of the current
@@ -221,7 +229,7 @@ class FdlClient:
             flow_name,
             execution_name=name,
             input=input,
-            task_queue=self.task_queue,
+            task_queue=self.explicit_task_queue,
             qualifier=qualifier,
         )
 
@@ -297,11 +305,11 @@ class FdlClient:
     ) -> schedules.FlowSchedule:
         """Start ``flow_name`` whenever ``cron`` fires (CreateSchedule).
 
-        ``options`` are those of :func:`worker.schedules.create_schedule`: ``payload``,
-        ``enabled``, ``description``, ``overlap``, ``catchup_window``; the task queue is the
-        client's.
+        ``options`` are those of :func:`worker.service.schedules.create_schedule`:
+        ``payload``, ``enabled``, ``description``, ``overlap``, ``catchup_window``; its
+        executions run on the flow's registered queue unless this client names one.
         """
-        options.setdefault("task_queue", self.task_queue)
+        options.setdefault("task_queue", self.explicit_task_queue)
         return await schedules.create_schedule(
             self.temporal, flow_name, schedule_name, cron=cron, **options
         )
@@ -370,11 +378,15 @@ class FdlClient:
 
 
 def _version_of(
-    definition: str | ir.Flow, source: str | None, description: str, resolve_refs: bool
+    definition: str | ir.Flow,
+    source: str | None,
+    description: str,
+    resolve_refs: bool,
+    task_queue: str,
 ) -> FlowVersion:
     if isinstance(definition, str):
         flow = compile_text(definition, filename="<definition>", resolve_refs=resolve_refs)
         source = definition
     else:
         flow = definition
-    return flows.new_version(flow.to_json(), source or "", description)
+    return flows.new_version(flow.to_json(), source or "", description, task_queue)

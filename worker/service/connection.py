@@ -6,7 +6,9 @@ client and the HTTP API:
 - ``TEMPORAL_ADDRESS``: the frontend ``host:port``; unset, the embedded server's address,
   ``127.0.0.1:<FDL_DEV_PORT>`` (7233 unless ``FDL_DEV_PORT`` moves it);
 - ``TEMPORAL_NAMESPACE``: the namespace (``default``);
-- ``FDL_TASK_QUEUE``: the task queue workers serve and executions are started on (``fdl``).
+- ``FDL_TASK_QUEUE``: the task queue workers serve and executions are started on; it
+  overrides the project's queue (``task_queue:`` of ``fdl.yaml``, else ``fdl-<its folder>``),
+  and ``fdl`` is the queue of work that belongs to no project.
 """
 
 from __future__ import annotations
@@ -84,9 +86,26 @@ def target(address: str | None = None, namespace: str | None = None) -> Target:
     )
 
 
-def task_queue(name: str | None = None) -> str:
-    """The task queue: ``name``, else ``FDL_TASK_QUEUE``, else ``fdl``."""
-    return name or os.environ.get(TASK_QUEUE_ENV, "").strip() or DEFAULT_TASK_QUEUE
+def task_queue(name: str | None = None, project: str | None = None) -> str:
+    """The task queue to use: the one resolver of every command, worker and client.
+
+    Args:
+        name: a queue named explicitly (``--task-queue``).
+        project: the project's queue (``ProjectConfig.project_task_queue``), if there is a
+            project.
+
+    Returns:
+        ``name``, else ``FDL_TASK_QUEUE``, else ``project``, else ``fdl``.
+    """
+    return explicit_task_queue(name) or project or DEFAULT_TASK_QUEUE
+
+
+def explicit_task_queue(name: str | None = None) -> str | None:
+    """A queue the user named: ``name``, else ``FDL_TASK_QUEUE``, else ``None``.
+
+    Where a registered flow records its queue, only an explicit queue overrides it.
+    """
+    return name or os.environ.get(TASK_QUEUE_ENV, "").strip() or None
 
 
 async def connect(

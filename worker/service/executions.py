@@ -68,6 +68,7 @@ class ExecutionInfo:
             registry no longer holds that version).
         qualifier: the version number or alias it was started with ("" for the current).
         flow_version: the published version it runs ("" when started unqualified).
+        trace: the handler's own frames, when a handler's exception failed it.
     """
 
     flow_name: str
@@ -83,12 +84,15 @@ class ExecutionInfo:
     definition: str = ""
     qualifier: str = ""
     flow_version: str = ""
+    trace: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The wire form, with the original API's field names and types (``Input`` and
         ``Output`` are JSON text); ``Error`` and ``Cause`` are the names StopExecution and the
         history use, ``Version`` is the content hash of the definition it runs, ``Qualifier``
-        and ``FlowVersion`` what it was started with. Fields that do not apply are left out."""
+        and ``FlowVersion`` what it was started with, ``StackTrace`` the handler's own frames
+        when a handler's exception failed it (fdl's own). Fields that do not apply are left
+        out."""
         data = {
             "Name": self.name,
             "FlowName": self.flow_name,
@@ -100,6 +104,7 @@ class ExecutionInfo:
             "StoppedTime": self.stopped,
             "Error": self.error,
             "Cause": self.cause,
+            "StackTrace": self.trace,
             "Version": self.version,
             "Qualifier": self.qualifier,
             "FlowVersion": self.flow_version,
@@ -130,7 +135,7 @@ async def start_execution(
     *,
     execution_name: str | None = None,
     input: dict[str, Any] | None = None,
-    task_queue: str = DEFAULT_TASK_QUEUE,
+    task_queue: str | None = None,
     qualifier: str = "",
 ) -> ExecutionInfo:
     """Start the flow's current version, or the one ``qualifier`` names (``StartExecution``).
@@ -138,7 +143,9 @@ async def start_execution(
     The execution carries that version's definition, so updating the flow later does not
     change it. A running execution of the same name is returned as it is. A qualifier is a
     published version number or an alias (its weighted choice is made once, here, and kept
-    in the execution's memo with the qualifier).
+    in the execution's memo with the qualifier). It runs on ``task_queue`` when one is named,
+    else on the queue the flow was registered with (the workers of its project), else on
+    ``fdl``.
 
     Raises:
         FlowNotExists: no flow of this name is registered (or no such version or alias).
@@ -152,7 +159,7 @@ async def start_execution(
         definition=ir.Flow.from_json(flow.definition),
         input=input or {},
         execution_name=execution_name,
-        task_queue=task_queue,
+        task_queue=task_queue or flow.task_queue or DEFAULT_TASK_QUEUE,
         version=flow.version,
         memo=qualified.memo,
     )
@@ -399,6 +406,7 @@ async def _info(
         output=ended.output,
         error=ended.error,
         cause=ended.cause,
+        trace=ended.trace,
     )
 
 

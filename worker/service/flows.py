@@ -95,6 +95,8 @@ class RegisteredFlow:
         current: whether ``version`` is the current version.
         versions: the kept revisions, oldest first (a republished one appears again).
         flow_version: the published version number when described by one, else "".
+        task_queue: the task queue its executions run on ("" when registered by a release
+            that did not record one).
     """
 
     name: str
@@ -107,6 +109,7 @@ class RegisteredFlow:
     current: bool
     versions: tuple[VersionInfo, ...]
     flow_version: str = ""
+    task_queue: str = ""
 
     @property
     def id(self) -> str:
@@ -116,24 +119,31 @@ class RegisteredFlow:
     def to_json(self) -> dict[str, Any]:
         """The wire form: the original API's Flow fields, plus ``Version`` (the content hash
         of this definition), ``Current``, ``Versions`` (the kept ones, oldest first) and, when
-        described by a published version number, ``FlowVersion``."""
-        return {
-            "Name": self.name,
-            "Id": self.id,
-            "Type": "FDL",
-            "Definition": self.source,
-            "Description": self.description,
-            "RoleArn": "",
-            "ExecutionMode": "Standard",
-            "ExternalStorageLocation": "",
-            "ResourceGroupId": "",
-            "Environment": {"Variables": []},
-            "CreatedTime": self.created,
-            "LastModifiedTime": self.modified,
-            "Version": self.version,
-            "Current": self.current,
-            "Versions": [{"Version": v.version, "CreatedTime": v.created} for v in self.versions],
-        } | ({"FlowVersion": self.flow_version} if self.flow_version else {})
+        described by a published version number, ``FlowVersion``; ``TaskQueue``, where its
+        executions run (fdl's own)."""
+        return (
+            {
+                "Name": self.name,
+                "Id": self.id,
+                "Type": "FDL",
+                "Definition": self.source,
+                "Description": self.description,
+                "RoleArn": "",
+                "ExecutionMode": "Standard",
+                "ExternalStorageLocation": "",
+                "ResourceGroupId": "",
+                "Environment": {"Variables": []},
+                "CreatedTime": self.created,
+                "LastModifiedTime": self.modified,
+                "Version": self.version,
+                "Current": self.current,
+                "Versions": [
+                    {"Version": v.version, "CreatedTime": v.created} for v in self.versions
+                ],
+            }
+            | ({"FlowVersion": self.flow_version} if self.flow_version else {})
+            | ({"TaskQueue": self.task_queue} if self.task_queue else {})
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,14 +168,18 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def new_version(definition: dict[str, Any], source: str, description: str = "") -> FlowVersion:
-    """A version record of ``definition`` (IR JSON), named by its content hash."""
+def new_version(
+    definition: dict[str, Any], source: str, description: str = "", task_queue: str = ""
+) -> FlowVersion:
+    """A version record of ``definition`` (IR JSON), named by its content hash, published by
+    a project whose work runs on ``task_queue``."""
     return FlowVersion(
         version=content_hash(definition),
         definition=definition,
         source=source,
         description=description,
         created=now(),
+        task_queue=task_queue,
     )
 
 
@@ -183,7 +197,8 @@ async def create_flow(
         client: a connected client.
         name: the flow name.
         version: the first version (see :func:`new_version`).
-        task_queue: where workers run the definition workflow (the interpreter's queue).
+        task_queue: the queue the flow's executions run on (recorded with the flow unless
+            ``version`` names one) and where workers run the definition workflow.
         history_limit: events after which the definition workflow continues as new.
 
     Raises:
@@ -191,12 +206,14 @@ async def create_flow(
         ValueError: the name is not legal.
     """
     check_name("flow", name)
+    queue = version.task_queue or task_queue
     state = DefinitionState(
         name=name,
         created=version.created,
         description=version.description,
-        versions=(version,),
+        versions=(replace(version, task_queue=queue),),
         history_limit=history_limit,
+        task_queue=queue,
     )
     try:
         await client.start_workflow(
@@ -207,7 +224,7 @@ async def create_flow(
             # A running entry is the flow; a closed one is a deleted flow, free to create again.
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-            static_summary=f"FDL flow definition **{name}**",
+            static_summary=f"FDL flow definition **{name}**, executions on `{queue}`",
             # Out of the namespace's default listing (the Web UI's executions list): these
             # are the registry, not executions.
             search_attributes=TypedSearchAttributes(
@@ -411,6 +428,7 @@ def registered(state: DefinitionState, version: str | None = None) -> Registered
         modified=current.created,
         current=chosen is current,
         versions=tuple(VersionInfo(version=v.version, created=v.created) for v in state.versions),
+        task_queue=state.task_queue,
     )
 
 

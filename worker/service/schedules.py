@@ -210,7 +210,7 @@ async def create_schedule(
     description: str = "",
     overlap: str = DEFAULT_OVERLAP,
     catchup_window: timedelta = DEFAULT_CATCHUP_WINDOW,
-    task_queue: str = DEFAULT_TASK_QUEUE,
+    task_queue: str | None = None,
 ) -> FlowSchedule:
     """Create a schedule that starts ``flow_name`` whenever ``cron`` fires.
 
@@ -224,7 +224,9 @@ async def create_schedule(
         description: free text, shown by ``describe``.
         overlap: a key of :data:`OVERLAP_POLICIES`.
         catchup_window: how late a fire missed while Temporal was down may still start.
-        task_queue: the task queue of the workers that run the flow.
+        task_queue: the task queue its executions run on; by default the queue the flow is
+            registered with at each fire (the schedule's own trigger runs on the queue the
+            flow has now).
 
     Raises:
         ScheduleError: a bad name, expression, policy or window.
@@ -238,15 +240,18 @@ async def create_schedule(
         cron=cron,
         payload=payload or {},
         description=description,
+        task_queue=task_queue or "",
     )
+    parse_schedule_cron(cron)
+    policy = parse_overlap(overlap)
+    flow = await get_flow(client, flow_name)
     schedule = _schedule(
         start,
         enabled=enabled,
-        overlap=parse_overlap(overlap),
+        overlap=policy,
         catchup_window=catchup_window,
-        task_queue=task_queue,
+        task_queue=task_queue or flow.task_queue or DEFAULT_TASK_QUEUE,
     )
-    await get_flow(client, flow_name)
     try:
         handle = await client.create_schedule(
             sid,
@@ -294,6 +299,7 @@ async def update_schedule(
             cron=current.cron if cron is None else cron,
             payload=current.payload if payload is None else payload,
             description=current.description if description is None else description,
+            task_queue=current.task_queue,
         )
         action = old.schedule.action
         assert isinstance(action, ScheduleActionStartWorkflow)

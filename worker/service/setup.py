@@ -84,10 +84,10 @@ class SetupReport:
     steps: tuple[SetupStep, ...]
 
     def to_json(self) -> dict[str, object]:
-        """The report for ``--json``."""
+        """The report for ``--json`` (``Namespace``, ``Steps``: ``Item``, ``Status``)."""
         return {
-            "namespace": self.namespace,
-            "steps": [{"item": step.item, "status": step.status} for step in self.steps],
+            "Namespace": self.namespace,
+            "Steps": [{"Item": step.item, "Status": step.status} for step in self.steps],
         }
 
 

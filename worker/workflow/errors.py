@@ -22,22 +22,33 @@ class FlowError(Exception):
     Attributes:
         error: the FDL error name, e.g. ``FnF.TaskTimeout`` or a function's exception class.
         cause: the human-readable reason.
+        origin: the failure of the user's code behind it (a handler's exception, as the
+            activity reported it, with the handler's frames as its stack trace), if any.
     """
 
-    def __init__(self, error: str, cause: str, *, where: str = "") -> None:
+    def __init__(
+        self, error: str, cause: str, *, where: str = "", origin: BaseException | None = None
+    ) -> None:
         super().__init__(f"{error}: {cause}" if error else cause)
         self.error = error
         self.cause = cause
         self.where = where
+        self.origin = origin
 
     def to_application_error(self) -> ApplicationError:
         """The failure that ends the workflow: type = error name, message = cause.
 
         A ``fail`` step may leave both empty; Temporal cannot show an empty failure, so the
-        type is then ``FnF.Fail`` and the message says which step failed the execution.
+        type is then ``FnF.Fail`` and the message says which step failed the execution. The
+        origin, if any, becomes the failure's cause, so the execution's own failure keeps the
+        handler's stack trace. (Only the failure's content changes, not the command that
+        fails the workflow: no patch is needed for executions recorded without it.)
         """
         message = self.cause or f"{self.where or 'the flow'} failed without a cause"
-        return ApplicationError(message, type=self.error or rules.FAIL, non_retryable=True)
+        failure = ApplicationError(message, type=self.error or rules.FAIL, non_retryable=True)
+        failure.__cause__ = self.origin
+        failure.__suppress_context__ = True
+        return failure
 
 
 class UncatchableError(FlowError):
@@ -54,6 +65,18 @@ def matches(names: Iterable[str], error: str) -> bool:
     return any(name in (error, rules.ALL) for name in names)
 
 
+def user_failure(failure: BaseException | None) -> BaseException | None:
+    """The user's failure under an FDL failure: its cause, when that carries a stack trace
+    (a handler's exception; the engine's own failures have no cause)."""
+    origin = getattr(failure, "cause", None)
+    return origin if isinstance(origin, ApplicationError) and _has_trace(origin) else None
+
+
+def _has_trace(failure: ApplicationError) -> bool:
+    proto = failure.failure
+    return proto is not None and bool(proto.stack_trace)
+
+
 def from_activity_error(exc: ActivityError, *, step_path: str) -> FlowError:
     """Turn a failed activity into the FDL error the task step reports.
 
@@ -63,7 +86,7 @@ def from_activity_error(exc: ActivityError, *, step_path: str) -> FlowError:
     """
     cause = exc.cause
     if isinstance(cause, ApplicationError):
-        return FlowError(cause.type or rules.FC_UNKNOWN, cause.message)
+        return FlowError(cause.type or rules.FC_UNKNOWN, cause.message, origin=user_failure(cause))
     if isinstance(cause, TimeoutError):
         kind = cause.type.name.lower().replace("_", "-") if cause.type else "activity"
         return FlowError(rules.TASK_TIMEOUT, f"task {step_path} timed out ({kind} timeout)")

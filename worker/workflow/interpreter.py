@@ -68,7 +68,8 @@ class FlowInterpreter:
             return await run_flow(flow_run, callbacks=self.callbacks)
         except errors.FlowError as err:
             workflow.logger.info("execution failed with %s: %s", err.error, err.cause)
-            raise err.to_application_error() from None
+            # Not "from None": the failure's cause is the handler's exception, if any.
+            raise err.to_application_error()  # noqa: B904
 
 
 def decode_run(args: Sequence[RawValue]) -> FlowRun:

@@ -24,3 +24,9 @@ REGISTRY_BOUNDED = "fdl-0.2-registry-bounded"
 """0.2: a flow's registry workflow carries a bounded entry into its next run (the newest
 ``MAX_REVISIONS`` revisions) and the short history limit (``HISTORY_LIMIT``); before, every
 revision was carried and entries kept the 2,000-event limit they were created with."""
+
+FLOW_TASK_QUEUE = "fdl-0.2-flow-task-queue"
+"""0.2: an execution a workflow starts (a subflow task's child, a schedule fire) runs on the
+task queue its flow was registered with (``fdl.resolve_flow`` returns it), or the queue a
+schedule names, so it lands on the workers of the flow's own project. Before, it ran on the
+starting workflow's own task queue."""

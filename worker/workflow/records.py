@@ -70,7 +70,9 @@ class OpenTask:
 
 @dataclass(frozen=True, slots=True)
 class ResolvedStart:
-    """What a workflow needs to start an execution of a resolved flow."""
+    """What a workflow needs to start an execution of a resolved flow: its input, its
+    execution timeout, and the task queue its flow runs on ("" when it recorded none)."""
 
     run: FlowRun
     execution_timeout: timedelta | None
+    task_queue: str = ""

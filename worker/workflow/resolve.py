@@ -19,7 +19,7 @@ from temporalio.exceptions import ActivityError
 from translator.rules import STEP_DATA_LIMIT
 from worker.contract.activities import RESOLVE_FLOW, ResolvedFlow, ResolveFlow
 from worker.contract.run import FlowRun
-from worker.workflow import errors
+from worker.workflow import errors, patches
 from worker.workflow.records import ResolvedStart
 
 RESOLVE_RETRY = RetryPolicy(maximum_attempts=5, non_retryable_error_types=["FlowNotExists"])
@@ -68,4 +68,18 @@ async def resolved_start(
         version=resolved.version,
         step_data_limit=step_data_limit,
     )
-    return ResolvedStart(run, timedelta(seconds=timeout) if timeout else None)
+    return ResolvedStart(
+        run, timedelta(seconds=timeout) if timeout else None, task_queue=resolved.task_queue
+    )
+
+
+def start_queue(resolved: ResolvedStart, named: str = "") -> str | None:
+    """The task queue to start a resolved execution on: ``named`` (a schedule's own queue),
+    else the flow's registered queue, else ``None`` (the starting workflow's queue).
+
+    Executions recorded before flows had queues started every child on the starter's queue;
+    they keep doing so on replay (:data:`~worker.workflow.patches.FLOW_TASK_QUEUE`).
+    """
+    if not workflow.patched(patches.FLOW_TASK_QUEUE):
+        return None
+    return named or resolved.task_queue or None

@@ -8,8 +8,9 @@ time that already has an execution, running or finished, starts nothing. The tri
 the execution, so the schedule's overlap policy sees it running, and ends as the execution ends.
 
 The execution runs the flow's current registered version, resolved by this workflow just
-before the start (so the flow's ``timeoutSeconds`` becomes the execution timeout), with the
-input ``{"triggerTime", "triggerName", "payload"}`` (reference 10).
+before the start (so the flow's ``timeoutSeconds`` becomes the execution timeout), on the task
+queue the schedule names or else the one the flow was registered with, with the input
+``{"triggerTime", "triggerName", "payload"}`` (reference 10).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from worker.contract.schedules import (
     execution_name,
     trigger_input,
 )
-from worker.workflow.resolve import resolved_start
+from worker.workflow.resolve import resolved_start, start_queue
 
 SCHEDULED_START_TIME = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 """Set by Temporal on every workflow a schedule starts: the fire time (the nominal time)."""
@@ -60,6 +61,7 @@ class ScheduleTrigger:
                 start.flow_name,
                 resolved.run,
                 id=workflow_id(start.flow_name, name),
+                task_queue=start_queue(resolved, start.task_queue),
                 execution_timeout=resolved.execution_timeout,
                 memo={VERSION_MEMO: resolved.run.version},
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -23,6 +23,7 @@ from worker.local.mnsqueue.model import (
     SendResult,
     Visibility,
 )
+from worker.local.mnsqueue.queuefile import QueueFileError
 from worker.local.mnsqueue.server import QueueServer, serve_queue
 from worker.local.mnsqueue.store import QueueStore
 
@@ -34,6 +35,7 @@ __all__ = [
     "NewMessage",
     "QueueAlreadyExist",
     "QueueAttributes",
+    "QueueFileError",
     "QueueNotExist",
     "QueueServer",
     "QueueSettings",

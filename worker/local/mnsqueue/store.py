@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from worker.local.mnsqueue import tables
+from worker.local.mnsqueue import queuefile, tables
 from worker.local.mnsqueue.errors import MnsError, QueueAlreadyExist, QueueNotExist
 from worker.local.mnsqueue.model import (
     DEFAULT_PRIORITY,
@@ -45,11 +45,40 @@ from worker.local.mnsqueue.model import (
     check_queue_name,
     check_range,
 )
+from worker.local.mnsqueue.queuefile import QueueFileError
 from worker.local.mnsqueue.tables import QueueRow
 
 # How often a waiting receiver looks for commits by other processes (a cheap PRAGMA read).
 _CROSS_PROCESS_POLL_SECONDS = 0.25
 _PURGE_EVERY_MS = 1000
+
+
+def _connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A connection to the queue file, its schema in place (created if the file is new).
+
+    Raises:
+        QueueFileError: it is not a queue file, or SQLite cannot open or write it.
+    """
+    try:
+        connection = sqlite3.connect(
+            str(path), timeout=30, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as exc:
+        raise QueueFileError(f"queue file {path}: {exc}") from None
+    try:
+        queuefile.check_tables(connection, path)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("BEGIN IMMEDIATE")
+        tables.create_schema(connection)
+        connection.execute("COMMIT")
+    except (QueueFileError, sqlite3.Error) as exc:
+        connection.close()
+        if isinstance(exc, QueueFileError):
+            raise
+        reason = queuefile.NOT_SQLITE if "not a database" in str(exc) else f"cannot be used: {exc}"
+        raise QueueFileError(f"queue file {path} {reason}") from None
+    return connection
 
 
 class QueueStore:
@@ -64,6 +93,10 @@ class QueueStore:
         path: The database file (created with its folder), or ``":memory:"``.
         auto_create: Create unknown queues on send and receive.
         clock: Seconds since the epoch; tests pass a fake one.
+
+    Raises:
+        QueueFileError: ``path`` cannot hold queues (another kind of file, a folder, a place
+            that cannot be written); nothing is created then.
     """
 
     def __init__(
@@ -74,22 +107,21 @@ class QueueStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # No header read: another store of this process may hold the file open.
+            queuefile.check(path, read_header=False)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise QueueFileError(f"queue file {path}: {exc.strerror or exc}") from None
         self.path = str(path)
         self.auto_create = auto_create
         self._clock = clock
-        self._conn = sqlite3.connect(
-            self.path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
         self._lock = threading.Lock()
         self._conditions: dict[str, threading.Condition] = {}
         self._wakeups: dict[str, int] = {}
         self._closed = False
         self._last_purge = 0
-        with self._transaction() as conn:
-            tables.create_schema(conn)
+        self._conn = _connect(path)
 
     def __enter__(self) -> QueueStore:
         return self

@@ -171,7 +171,7 @@ def render_sent(results: Sequence[SendResult], batch: bool) -> bytes:
 
 def render_messages(messages: Sequence[Message], batch: bool) -> bytes:
     """The body of a (batch) receive or peek: receipt handles only for received messages."""
-    return _items("Message", [_message_fields(message) for message in messages], batch)
+    return _items("Message", [message_fields(message) for message in messages], batch)
 
 
 def render_visibility(visibility: Visibility) -> bytes:
@@ -194,7 +194,8 @@ def render_delete_failures(failures: Iterable[tuple[str, MnsError]]) -> bytes:
     return _document_of("Errors", "Error", items)
 
 
-def _message_fields(message: Message) -> dict[str, object]:
+def message_fields(message: Message) -> dict[str, object]:
+    """The MNS fields of a message, as ReceiveMessage and PeekMessage show them."""
     fields: dict[str, object] = {"MessageId": message.message_id}
     if message.receipt_handle is not None:
         fields["ReceiptHandle"] = message.receipt_handle

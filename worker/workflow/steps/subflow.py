@@ -1,8 +1,9 @@
 """Task steps that call a flow (``acs:fnf:::flow/NAME``, reference 8.5): child executions.
 
 One attempt starts a child execution of the registered flow ``NAME`` as a Temporal child
-workflow: workflow type ``NAME`` (the interpreter), id ``NAME:<execution>``, the parent's task
-queue, the ``FdlFlow`` search attribute. The parent first resolves the flow's current
+workflow: workflow type ``NAME`` (the interpreter), id ``NAME:<execution>``, the task queue
+``NAME`` was registered with (the parent's for flows that recorded none), the ``FdlFlow``
+search attribute. The parent first resolves the flow's current
 registered version (one ``fdl.resolve_flow`` activity) and starts the child with that
 definition and version, and with the flow's ``timeoutSeconds`` as its execution timeout, so
 the child ends ``TimedOut`` as any execution does.
@@ -57,7 +58,7 @@ from worker.contract.history import timestamp
 from worker.contract.run import FLOW_NAME_KEY, PARENT_STEP_MEMO, VERSION_MEMO, workflow_id
 from worker.workflow import data, errors
 from worker.workflow.records import JSONObject, StepCall
-from worker.workflow.resolve import resolved_start
+from worker.workflow.resolve import resolved_start, start_queue
 from worker.workflow.steps import waiting
 from worker.workflow.steps.runtime import Runtime, cancelling
 
@@ -191,7 +192,7 @@ async def _start(
             start.run,
             id=workflow_id(flow, name),
             execution_timeout=start.execution_timeout,
-            task_queue=workflow.info().task_queue,
+            task_queue=start_queue(start) or workflow.info().task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             # requestResponse children outlive the parent; sync children are cancelled with it.
             parent_close_policy=ParentClosePolicy.ABANDON
@@ -280,5 +281,5 @@ def child_failure(exc: ChildWorkflowError, flow: str, name: str) -> errors.FlowE
     if ended.status == "Stopped":
         return errors.FlowError(ended.error, f"{child} was stopped: {ended.cause}")
     if isinstance(exc.cause, ApplicationError):
-        return errors.FlowError(ended.error, ended.cause)
+        return errors.FlowError(ended.error, ended.cause, origin=errors.user_failure(exc.cause))
     return errors.FlowError(ended.error, f"{child} failed: {exc.cause or exc}")
