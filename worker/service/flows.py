@@ -14,13 +14,14 @@ Workers resolve flows through the ``fdl.resolve_flow`` activity (:func:`resolve_
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, PendingWorkflowTaskState
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
@@ -60,6 +61,8 @@ LIST_QUERIES = (
     f"WorkflowType = '{DEFINITION_WORKFLOW}' AND ExecutionStatus = 'Running'",
 )
 """Visibility queries of the registry's running entries."""
+SIGNAL_FLUSH_WAIT = 2.0
+"""Seconds a registry read waits for a running workflow task to write its held signals."""
 CLOSE_EVENTS = frozenset(
     {
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
@@ -354,6 +357,7 @@ async def read_state(client: Client, name: str) -> DefinitionState:
     handle = handle_of(client, name)
     for _ in range(3):  # the run may continue as new while we read: read the new one
         try:
+            await _signals_written(handle)
             events = [event async for event in handle.fetch_history_events()]
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
@@ -368,6 +372,22 @@ async def read_state(client: Client, name: str) -> DefinitionState:
             raise FlowNotExists(f"flow {name!r} does not exist")
         return await _fold_events(client, events)
     raise FlowNotExists(f"flow {name!r} could not be read: it keeps continuing as new")
+
+
+async def _signals_written(handle: WorkflowHandle[Any, Any]) -> None:
+    """Wait (briefly) until no workflow task of the entry is running.
+
+    While a worker runs a workflow task, the server holds signals that arrive back and
+    writes them to the history only when the task completes: a reader right after an update
+    would otherwise miss the version it was just told was stored (seen in the conformance
+    test). A read therefore waits for such a task, at most :data:`SIGNAL_FLUSH_WAIT`.
+    """
+    deadline = time.monotonic() + SIGNAL_FLUSH_WAIT
+    while time.monotonic() < deadline:
+        pending = (await handle.describe()).raw_description.pending_workflow_task
+        if pending.state != PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED:
+            return
+        await asyncio.sleep(0.02)
 
 
 async def _fold_events(client: Client, events: Sequence[HistoryEvent]) -> DefinitionState:
