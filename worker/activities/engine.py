@@ -17,6 +17,7 @@ from worker.contract.activities import (
     MINT_TASK_SECRET,
     RESOLVE_FLOW,
     STOP_DETAILS,
+    YIELD,
     ResolvedFlow,
     ResolveFlow,
     StoppedExecution,
@@ -70,3 +71,8 @@ async def mint_task_secret() -> str:
     per run), so its outputs can be predicted.
     """
     return secrets.token_hex(16)
+
+
+@activity.defn(name=YIELD)
+async def pause() -> None:
+    """Nothing: the interpreter's yield point (a local activity ends the current activation)."""

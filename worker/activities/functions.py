@@ -9,6 +9,7 @@ workflow, so the activity runs once per attempt and reports failures as non-retr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import Awaitable
@@ -18,7 +19,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from translator import rules
+from translator import plainjson, rules
 from worker.activities import tracebacks
 from worker.activities.bindings import (
     DEFAULT_MEMORY_MB,
@@ -30,7 +31,14 @@ from worker.activities.bindings import (
     function_error,
 )
 from worker.config import ProjectConfig
-from worker.contract.activities import INVOKE_FUNCTION, FunctionResult, InvokeFunction
+from worker.contract.activities import (
+    FUNCTION_MODES,
+    INVOKE_FUNCTION,
+    FunctionModes,
+    FunctionResult,
+    InvokeFunction,
+    LocalFunctions,
+)
 
 HEARTBEAT_SECONDS = 1.0
 """How often a running invocation heartbeats, so cancellation reaches it (the SDK throttles)."""
@@ -46,6 +54,7 @@ class FunctionActivities:
     """
 
     def __init__(self, config: ProjectConfig) -> None:
+        self._config = config
         self._http: httpx.AsyncClient | None = None
         self._functions = Functions(config, self._http_client)
 
@@ -64,6 +73,14 @@ class FunctionActivities:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+    @activity.defn(name=FUNCTION_MODES)
+    async def function_modes(self, request: FunctionModes) -> LocalFunctions:
+        """The functions among ``request.bindings`` this worker binds with ``local: true``."""
+        bound = self._config.functions
+        return LocalFunctions(
+            local=[key for key in request.bindings if key in bound and bound[key].local]
+        )
 
     @activity.defn(name=INVOKE_FUNCTION)
     async def invoke_function(self, call: InvokeFunction) -> FunctionResult:
@@ -103,35 +120,59 @@ class FunctionActivities:
 
 
 def json_result(raw: Any, binding: str) -> Any:
-    """The function's return value as JSON: bytes are UTF-8 text; other values must be JSON.
+    """The function's return value as plain JSON: bytes are UTF-8 text; other values must be
+    JSON (no NaN, no lone surrogates, ...: :mod:`translator.plainjson`), and fit one payload.
 
     Raises:
-        ApplicationError: ``FnF.InvalidLocal`` for a value that cannot be JSON.
+        ApplicationError: ``FnF.InvalidLocal`` for a value that is not plain JSON,
+            ``FnF.DataLimitExceeded`` for one over Temporal's payload limit (the workflow
+            lets no ``catch`` take it).
     """
     if isinstance(raw, bytes | bytearray):
         try:
-            return bytes(raw).decode("utf-8")
+            raw = bytes(raw).decode("utf-8")
         except UnicodeDecodeError:
             raise function_error(
                 rules.INVALID_LOCAL, f"{binding} returned bytes that are not UTF-8"
             ) from None
+    value = raw
+    if plainjson.problem(raw) is not None:  # tuples and dict subclasses become plain JSON
+        with contextlib.suppress(TypeError, ValueError, RecursionError):  # said below
+            value = json.loads(json.dumps(raw, allow_nan=False))
     try:
-        return json.loads(json.dumps(raw, allow_nan=False))
-    except (TypeError, ValueError):
+        plainjson.check(value, "result")
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            plainjson.check(json.loads(value), "result")  # a JSON object in a string
+    except plainjson.NotPlainJSON as exc:
         raise function_error(
-            rules.INVALID_LOCAL, f"{binding} returned a {type(raw).__name__}, which is not JSON"
+            rules.INVALID_LOCAL, f"{binding} returned a value that is not plain JSON: {exc}"
         ) from None
+    except ValueError:
+        pass  # text that is not JSON: the workflow tells the task what it needed
+    size = plainjson.payload_size(value)
+    if size > rules.PAYLOAD_LIMIT:
+        raise function_error(
+            rules.DATA_LIMIT_EXCEEDED,
+            f"{binding} returned {size} bytes, over the {rules.PAYLOAD_LIMIT} bytes one "
+            "result may take",
+        )
+    return value
 
 
 async def _heartbeating(invocation: Awaitable[T]) -> T:
     # Cancellation reaches an activity only through a heartbeat response; without this a
-    # cancelled parallel branch would leave its function running until it returned.
-    task = asyncio.ensure_future(invocation)
+    # cancelled parallel branch would leave its function running until it returned. A timer
+    # (not a task and a wait per call) beats while the invocation runs.
+    loop = asyncio.get_running_loop()
+    handle: asyncio.TimerHandle | None = None
+
+    def beat() -> None:
+        nonlocal handle
+        activity.heartbeat()
+        handle = loop.call_later(HEARTBEAT_SECONDS, beat)
+
+    handle = loop.call_later(HEARTBEAT_SECONDS, beat)
     try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_SECONDS)
-            if done:
-                return task.result()
-            activity.heartbeat()
+        return await invocation
     finally:
-        task.cancel()
+        handle.cancel()

@@ -20,6 +20,10 @@ STOP_DETAILS = "fdl.stop_details"
 """How a stopped execution was stopped (its close event's details)."""
 MINT_TASK_SECRET = "fdl.mint_task_secret"
 """A fresh random secret for one task token (a local activity, so the value is recorded)."""
+FUNCTION_MODES = "fdl.function_modes"
+"""Which of a flow's functions the worker runs as local activities (a local activity)."""
+YIELD = "fdl.yield"
+"""A local activity that returns at once: a durable yield point of a long workflow activation."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,3 +145,19 @@ class StopReason:
     kind: Literal["stop_reason"] = "stop_reason"
     error: str = ""
     cause: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FunctionModes:
+    """Input of ``fdl.function_modes``: the ``service/function`` keys a flow calls."""
+
+    kind: Literal["function_modes"] = "function_modes"
+    bindings: list[str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalFunctions:
+    """Result of ``fdl.function_modes``: the keys bound with ``local: true``."""
+
+    kind: Literal["local_functions"] = "local_functions"
+    local: list[str]

@@ -41,7 +41,7 @@ from worker.contract.run import (
     workflow_id,
 )
 from worker.service import outcome
-from worker.service.errors import ExecutionAlreadyExists
+from worker.service.errors import ExecutionAlreadyExists, plain_json
 from worker.service.links import execution_link
 
 STEP_DATA_LIMIT_ENV = "FDL_STEP_DATA_LIMIT"
@@ -84,10 +84,12 @@ async def start_flow(
 
     Raises:
         ExecutionAlreadyExists: an execution with this name has finished.
+        InvalidArgument: the input is not plain JSON (NaN, a lone surrogate, ...).
         ValueError: the flow or execution name is not legal.
     """
     check_name("flow", flow_name)
     name = check_name("execution", execution_name) if execution_name else str(uuid.uuid4())
+    plain_json(input, "input")
     document = definition.to_json()
     version = version or content_hash(document)
     run = FlowRun(
