@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 from translator import rules
+from worker.workflow import patches
 
 
 class FlowError(Exception):
@@ -86,6 +88,9 @@ def from_activity_error(exc: ActivityError, *, step_path: str) -> FlowError:
     """
     cause = exc.cause
     if isinstance(cause, ApplicationError):
+        if cause.type == rules.DATA_LIMIT_EXCEEDED and workflow.patched(patches.DATA_GUARDS):
+            # The function's result cannot be carried at all: no retry or catch can help.
+            return UncatchableError(rules.DATA_LIMIT_EXCEEDED, cause.message)
         return FlowError(cause.type or rules.FC_UNKNOWN, cause.message, origin=user_failure(cause))
     if isinstance(cause, TimeoutError):
         kind = cause.type.name.lower().replace("_", "-") if cause.type else "activity"
