@@ -25,7 +25,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, TimeoutError, TimeoutType
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError, TimeoutType
 
 from translator import ir, rules
 from worker.workflow import data, errors, patches
@@ -212,6 +212,8 @@ async def _invoke_local(
         if cancelling(exc):
             raise
         raise errors.from_activity_error(exc, step_path=path) from None
+    except ApplicationError as exc:  # a local activity's failure arrives unwrapped
+        raise errors.from_failure(exc, step_path=path) from None
     return data.as_local(result.value, path)
 
 
