@@ -58,7 +58,8 @@ async def stop_details(request: StoppedExecution) -> StopReason:
         event_filter_type=WorkflowHistoryEventFilterType.CLOSE_EVENT
     ):
         found = await of_close_event(event, client.data_converter)
-        if found is not None and found.status == "Stopped":
+        if found is not None and found.status in ("Stopped", "Failed"):
+            # Failed: Temporal itself ended it (a limit), which is the child's error too.
             return StopReason(error=found.error, cause=found.cause)
     return StopReason()
 
