@@ -96,6 +96,9 @@ PAYLOAD_LIMIT = 2_000_000
 """Bytes one value may take in a Temporal payload (a function's input or result, a child's
 input or output, an execution's input or output): Temporal refuses payloads over 2 MiB, and
 this leaves room for the envelope. Beyond it a step fails with ``FnF.DataLimitExceeded``."""
+INLINE_DEFINITION_LIMIT = 256 * 1024
+"""Bytes of compiled definition (compact JSON) an execution's start input carries itself;
+a larger definition travels by reference (``worker.contract.snapshots``)."""
 MAX_PENDING_WORK = 500
 """Activities and child workflows one run of an execution has in flight at once, across all
 its parallel branches and foreach iterations (Temporal fails every workflow task of a run

@@ -84,6 +84,7 @@ class ProjectActivities:
             engine.stop_details,
             engine.mint_task_secret,
             engine.pause,
+            engine.load_definition,
         ]
 
     async def aclose(self) -> None:

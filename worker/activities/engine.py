@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from translator import rules
 from worker.contract.activities import (
+    LOAD_DEFINITION,
     MINT_TASK_SECRET,
     RESOLVE_FLOW,
     STOP_DETAILS,
@@ -23,9 +24,11 @@ from worker.contract.activities import (
     StoppedExecution,
     StopReason,
 )
+from worker.contract.snapshots import LoadDefinition, Snapshot
 from worker.service.errors import FlowNotExists
 from worker.service.flows import get_flow
 from worker.service.outcome import of_close_event
+from worker.service.snapshots import read_snapshot
 
 
 @activity.defn(name=RESOLVE_FLOW)
@@ -77,3 +80,21 @@ async def mint_task_secret() -> str:
 @activity.defn(name=YIELD)
 async def pause() -> None:
     """Nothing: the interpreter's yield point (a local activity ends the current activation)."""
+
+
+@activity.defn(name=LOAD_DEFINITION)
+async def load_definition(request: LoadDefinition) -> Snapshot:
+    """The stored snapshot of a definition too large to carry (a local activity).
+
+    Raises:
+        ApplicationError: ``FnF.RuntimeError`` (not retried) when the snapshot is gone.
+    """
+    snapshot = await read_snapshot(activity.client(), request.version)
+    if snapshot is None:
+        raise ApplicationError(
+            f"the definition snapshot {request.version} is gone (kept for a year and the "
+            "namespace's retention period)",
+            type=rules.RUNTIME_ERROR,
+            non_retryable=True,
+        )
+    return snapshot

@@ -22,6 +22,8 @@ MINT_TASK_SECRET = "fdl.mint_task_secret"
 """A fresh random secret for one task token (a local activity, so the value is recorded)."""
 FUNCTION_MODES = "fdl.function_modes"
 """Which of a flow's functions the worker runs as local activities (a local activity)."""
+LOAD_DEFINITION = "fdl.load_definition"
+"""A definition snapshot (``worker.contract.snapshots``) by its hash (a local activity)."""
 YIELD = "fdl.yield"
 """A local activity that returns at once: a durable yield point of a long workflow activation."""
 

@@ -88,8 +88,9 @@ class FlowRun:
         flow_name: the FDL flow name.
         execution_name: the FDL execution name (the workflow id is ``<flow>:<execution>``).
         definition: the compiled flow, ``translator.ir.Flow.to_json()``; ``None`` makes the
-            interpreter resolve the flow's current registered version at start (activity
-            ``fdl.resolve_flow``) and record it in the memo.
+            interpreter load the snapshot ``definition_ref`` names, or without one resolve
+            the flow's current registered version at start (activity ``fdl.resolve_flow``)
+            and record it in the memo.
         input: the execution input (a JSON object).
         version: the content hash of ``definition`` (empty when not known).
         step_data_limit: bytes a step's input, ``$local`` and output may total; beyond it
@@ -97,6 +98,8 @@ class FlowRun:
         history_budget: Temporal history events after which the execution continues as new
             at its next top-level step.
         resume: set on a continued run: where it picks up.
+        definition_ref: the content hash of a definition too large to carry, stored as a
+            snapshot (``worker.contract.snapshots``); every run loads it.
     """
 
     # Written in this order (worker.contract.converter): the Web UI's Input pane opens on the
@@ -110,3 +113,4 @@ class FlowRun:
     history_budget: int = rules.HISTORY_BUDGET
     definition: dict[str, Any] | None = None
     resume: ResumePoint | None = None
+    definition_ref: str = ""

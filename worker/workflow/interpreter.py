@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, NoReturn
 
 from temporalio import workflow
-from temporalio.common import RawValue
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RawValue, RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from translator import ir, plainjson, rules
 from translator.expr import Scope
+from worker.contract.activities import LOAD_DEFINITION
 from worker.contract.run import VERSION_MEMO, FlowRun, ResumePoint
+from worker.contract.snapshots import LoadDefinition, Snapshot, unpack
 from worker.contract.tokens import REPORT_SIGNAL, REPORT_STATUS_QUERY, ReportDecision, TaskReport
 from worker.workflow import data, errors, parking, patches
 from worker.workflow.callback_book import CallbackBook
@@ -106,7 +109,9 @@ async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> 
         FlowError: the execution failed.
     """
     definition = flow_run.definition
-    if definition is None:
+    if definition is None and flow_run.definition_ref:
+        definition = await load_snapshot(flow_run.definition_ref)
+    elif definition is None:
         definition = await resolve_definition(flow_run.flow_name)
     try:
         flow = ir.Flow.from_json(definition)
@@ -204,8 +209,9 @@ def continue_as_new(
         state=parking.encode(state) if state.inside is not None else "",
         flow_input_is_input=same_input,
     )
-    run = dataclasses.replace(flow_run, definition=definition, resume=resume)
-    parts = (run.input, resume.flow_input, resume.local, definition)
+    carried = None if flow_run.definition_ref else definition  # a snapshot stays where it is
+    run = dataclasses.replace(flow_run, definition=carried, resume=resume)
+    parts = (run.input, resume.flow_input, resume.local, carried)
     size = len(resume.state) + sum(plainjson.payload_size(part) for part in parts)
     if size > rules.PAYLOAD_LIMIT and workflow.patched(patches.DATA_GUARDS):
         raise errors.UncatchableError(
@@ -214,6 +220,27 @@ def continue_as_new(
             "Temporal takes in one payload: it cannot continue in a new run",
         )
     workflow.continue_as_new(run)
+
+
+async def load_snapshot(version: str) -> dict[str, Any]:
+    """The definition of a run that refers to a snapshot (local activity, one event).
+
+    Raises:
+        FlowError: ``FnF.RuntimeError`` when the snapshot is gone.
+    """
+    try:
+        snapshot: Snapshot = await workflow.execute_local_activity(
+            LOAD_DEFINITION,
+            LoadDefinition(version=version),
+            result_type=Snapshot,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_attempts=5),
+            summary=f"load definition {version}",
+        )
+    except (ActivityError, ApplicationError) as exc:
+        cause = exc.cause if isinstance(exc, ActivityError) and exc.cause else exc
+        raise errors.from_failure(cause, step_path="load definition") from None
+    return unpack(snapshot.definition)
 
 
 async def resolve_definition(flow_name: str) -> dict[str, Any]:
