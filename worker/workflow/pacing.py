@@ -38,8 +38,8 @@ EVENTS_PER_WORK = 3
 """History events one activity or child still adds after it started (started, closed, and a
 share of the workflow task that handles it): the room parking leaves for the work in flight."""
 RESERVE_EVENTS = 200
-"""Events parking leaves beyond that, for the workflow tasks of the drain itself and for what
-the boundaries between two checks can start."""
+"""Events parking leaves beyond that (at most a tenth of the budget), for the workflow tasks
+of the drain itself and for what the boundaries between two checks can start."""
 CHECK_EVERY = 8
 """Nested step boundaries look at the history at every 8th boundary only (reading it costs
 more than a ``pass`` step); boundaries of the flow's own list look every time."""
@@ -115,8 +115,9 @@ class Pacing:
         )
         if old_rule_due and not self.switch(patches.NESTED_CONTINUE_AS_NEW):
             return self._start_parking()  # the rule of earlier releases
+        reserve = EVENTS_PER_WORK * self.in_flight + min(RESERVE_EVENTS, self.history_budget // 10)
         due = (
-            length + EVENTS_PER_WORK * self.in_flight + RESERVE_EVENTS >= self.history_budget
+            length + reserve >= self.history_budget
             or info.get_current_history_size() >= self.size_budget
             or fdl_events >= rules.FDL_EVENTS_PER_RUN
         )

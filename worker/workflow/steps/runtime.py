@@ -236,6 +236,7 @@ class Runtime:
             lines.append(f"- ... and {count - DETAILS_LIMIT} more")
         title = "**Running step**" if count == 1 else f"**Running steps** ({count})"
         details = "\n".join([title, *lines]) if count else ""
-        if details != self._details:
+        if details != self._details and workflow.in_workflow():
+            # (not in the workflow: the run ended or was evicted before this pass ran)
             workflow.set_current_details(details)
             self._details = details
