@@ -78,7 +78,6 @@ class ProjectActivities:
         """Every activity the workflows call."""
         return [
             self.functions.invoke_function,
-            self.functions.function_modes,
             self.messages.send_message,
             engine.resolve_flow,
             engine.stop_details,

@@ -31,14 +31,7 @@ from worker.activities.bindings import (
     function_error,
 )
 from worker.config import ProjectConfig
-from worker.contract.activities import (
-    FUNCTION_MODES,
-    INVOKE_FUNCTION,
-    FunctionModes,
-    FunctionResult,
-    InvokeFunction,
-    LocalFunctions,
-)
+from worker.contract.activities import INVOKE_FUNCTION, FunctionResult, InvokeFunction
 
 HEARTBEAT_SECONDS = 1.0
 """How often a running invocation heartbeats, so cancellation reaches it (the SDK throttles)."""
@@ -54,7 +47,7 @@ class FunctionActivities:
     """
 
     def __init__(self, config: ProjectConfig) -> None:
-        self._config = config
+        self._local = sorted(key for key, spec in config.functions.items() if spec.local)
         self._http: httpx.AsyncClient | None = None
         self._functions = Functions(config, self._http_client)
 
@@ -73,14 +66,6 @@ class FunctionActivities:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
-
-    @activity.defn(name=FUNCTION_MODES)
-    async def function_modes(self, request: FunctionModes) -> LocalFunctions:
-        """The functions among ``request.bindings`` this worker binds with ``local: true``."""
-        bound = self._config.functions
-        return LocalFunctions(
-            local=[key for key in request.bindings if key in bound and bound[key].local]
-        )
 
     @activity.defn(name=INVOKE_FUNCTION)
     async def invoke_function(self, call: InvokeFunction) -> FunctionResult:
@@ -116,7 +101,7 @@ class FunctionActivities:
                 else "",
             )
             raise
-        return FunctionResult(value=json_result(raw, call.binding))
+        return FunctionResult(value=json_result(raw, call.binding), local=self._local)
 
 
 def json_result(raw: Any, binding: str) -> Any:

@@ -20,8 +20,6 @@ STOP_DETAILS = "fdl.stop_details"
 """How a stopped execution was stopped (its close event's details)."""
 MINT_TASK_SECRET = "fdl.mint_task_secret"
 """A fresh random secret for one task token (a local activity, so the value is recorded)."""
-FUNCTION_MODES = "fdl.function_modes"
-"""Which of a flow's functions the worker runs as local activities (a local activity)."""
 LOAD_DEFINITION = "fdl.load_definition"
 """A definition snapshot (``worker.contract.snapshots``) by its hash (a local activity)."""
 YIELD = "fdl.yield"
@@ -61,6 +59,9 @@ class FunctionResult:
 
     kind: Literal["function_result"] = "function_result"
     value: Any
+    local: list[str] | None = None
+    """The functions the worker that ran this call binds with ``local: true``: from then on the
+    run calls them as local activities (None: a worker of a release before that)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,19 +148,3 @@ class StopReason:
     kind: Literal["stop_reason"] = "stop_reason"
     error: str = ""
     cause: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FunctionModes:
-    """Input of ``fdl.function_modes``: the ``service/function`` keys a flow calls."""
-
-    kind: Literal["function_modes"] = "function_modes"
-    bindings: list[str]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LocalFunctions:
-    """Result of ``fdl.function_modes``: the keys bound with ``local: true``."""
-
-    kind: Literal["local_functions"] = "local_functions"
-    local: list[str]

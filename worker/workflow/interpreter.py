@@ -32,7 +32,6 @@ from worker.contract.snapshots import LoadDefinition, Snapshot, unpack
 from worker.contract.tokens import REPORT_SIGNAL, REPORT_STATUS_QUERY, ReportDecision, TaskReport
 from worker.workflow import data, errors, parking, patches
 from worker.workflow.callback_book import CallbackBook
-from worker.workflow.local_functions import flow_bindings
 from worker.workflow.parking import ListState, Parked
 from worker.workflow.records import JSONObject
 from worker.workflow.resolve import resolve_flow
@@ -128,7 +127,6 @@ async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> 
         step_data_limit=flow_run.step_data_limit,
         history_budget=flow_run.history_budget,
         first_event_id=resume.next_event_id if resume else 1,
-        bindings=flow_bindings(flow.steps),
     )
     context = rt.context()
     flow_input = flow_run.input

@@ -59,9 +59,9 @@ exceed the step data limit is refused to its reporter and the task keeps waiting
 such data failed every workflow task (retried forever) or failed the execution late."""
 
 FUNCTION_CALLS = "fdl-0.2-function-calls"
-"""0.2: how a run schedules function calls. It asks the worker once (local activity
-``fdl.function_modes``) which functions are bound with ``local: true`` and calls those as
-local activities; every call's activity id is its step path and a number (``each[3]/echo#57``)
+"""0.2: how a run schedules function calls. Once a call's result names the functions the
+worker binds with ``local: true`` (``FunctionResult.local``), the run calls those as local
+activities; every call's activity id is its step path and a number (``each[3]/echo#57``)
 instead of a summary holding the step path (a summary is one more payload per call, which
 cost a fan-out over a tenth of the worker's time). Before, every call was a regular activity
 with a sequence number as its id and the step path as its summary."""

@@ -6,7 +6,9 @@ in :mod:`~worker.workflow.steps.task`), recorded between ``TaskScheduled`` and
 
 - a function bound with ``local: true`` in ``fdl.yaml`` runs as a Temporal *local activity*
   (one history event instead of the activity's three, no task queue round trip), at most
-  :data:`~translator.rules.LOCAL_FUNCTION_MAX_SECONDS` per attempt;
+  :data:`~translator.rules.LOCAL_FUNCTION_MAX_SECONDS` per attempt, once the run has learned
+  the worker's bindings from the result of its first function call (which is a regular
+  activity: workflow code cannot read the worker's configuration, only recorded results);
 - ``serviceParams.InvocationType: Async`` with ``requestResponse`` is fire-and-forget: the
   step continues once the call is *accepted* (scheduled in the execution's history, so it
   runs even if workers restart) with ``$local = {}``; the execution waits for its accepted
@@ -76,7 +78,7 @@ async def attempt(
     fire_and_forget = step.pattern == "requestResponse" and rt.async_invocation(
         invocation_type(step, call)
     )
-    local = not fire_and_forget and await rt.functions.is_local(resource.binding_name)
+    local = not fire_and_forget and resource.binding_name in rt.local_functions
     detail = {"resourceArn": resource.arn, "pattern": step.pattern, "attempt": number}
     async with rt.work(needed=not local and not fire_and_forget):
         scheduled = rt.history.task_scheduled(call.path, detail)
@@ -180,6 +182,7 @@ async def invoke(
                 activity_id=activity_id,
                 summary=summary,
             )
+            rt.learn_local(result.local)
             return data.as_local(result.value, call.path)
         except ActivityError as exc:
             if cancelling(exc):

@@ -20,7 +20,6 @@ from translator import ir, plainjson, rules
 from translator.rules import HISTORY_BUDGET
 from worker.workflow import data, errors, patches, recorder
 from worker.workflow.callback_book import CallbackBook
-from worker.workflow.local_functions import LocalBindings
 from worker.workflow.pacing import Pacing
 from worker.workflow.parking import ListState, Parked
 from worker.workflow.records import JSONObject, ListResult
@@ -64,7 +63,6 @@ class Runtime:
         step_data_limit: bytes a step's input, local and output may total (0: no limit).
         history_budget: Temporal history events a run may reach before it continues as new.
         first_event_id: the id of the next FDL event (above 1 in a continued run).
-        bindings: the ``service/function`` keys of the functions the flow calls.
     """
 
     def __init__(
@@ -78,7 +76,6 @@ class Runtime:
         step_data_limit: int = rules.STEP_DATA_LIMIT,
         history_budget: int = HISTORY_BUDGET,
         first_event_id: int = 1,
-        bindings: Sequence[str] = (),
     ) -> None:
         self.flow_name = flow_name
         self.step_data_limit = step_data_limit
@@ -95,8 +92,9 @@ class Runtime:
         """The FDL events of this execution (the ``fdl.history`` query answers from it)."""
         self.callbacks = callbacks or CallbackBook()
         """The task tokens minted in this execution (reports are checked against them)."""
-        self.functions = LocalBindings(bindings)
-        """Which functions run as local activities (asked once per run)."""
+        self.local_functions: frozenset[str] = frozenset()
+        """The functions to call as local activities, as the worker's answers said (see
+        :meth:`learn_local`); empty until the run's first function call returns."""
         self._active: dict[str, None] = {}  # insertion-ordered set of running step paths
         self._details = ""
         self._details_due = False
@@ -120,6 +118,16 @@ class Runtime:
             yield
         finally:
             self.pacing.release()
+
+    def learn_local(self, local: list[str] | None) -> None:
+        """Note which functions the worker binds with ``local: true`` (from a call's result).
+
+        The worker's configuration reaches the workflow only through recorded results, so a
+        replay takes the same decisions: a run's first calls are regular activities, and
+        once one has returned, the functions bound as local run as local activities.
+        """
+        if local is not None and self.pacing.switch(patches.FUNCTION_CALLS):
+            self.local_functions = frozenset(local)
 
     def call_label(self, path: str) -> tuple[str | None, str | None]:
         """How a function call shows its step path in the Web UI: its activity id and summary.
