@@ -6,6 +6,7 @@ traceback instead); tracebacks are never the way a user learns about bad input.
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 from pathlib import Path
@@ -112,9 +113,7 @@ def plain_json(text: str, what: str) -> Any:
             f"{what}: nested {depth:,} levels deep, at most {rules.MAX_JSON_DEPTH} are accepted"
         )
     try:
-        value = json.loads(
-            text, parse_constant=_not_json, parse_int=_integer, parse_float=_number
-        )
+        value = json.loads(text, parse_constant=_not_json, parse_int=_integer, parse_float=_number)
     except json.JSONDecodeError as exc:
         raise UserError(f"{what}: not valid JSON: {exc}") from None
     except _Refused as exc:

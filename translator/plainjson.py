@@ -4,10 +4,11 @@ FDL data (execution inputs, function results, callback outputs, child outputs, c
 definition) is JSON. Python's ``json`` module accepts more than JSON readers elsewhere do:
 ``NaN`` and ``Infinity``, strings holding lone UTF-16 surrogates (``"\\ud800"``, what
 ``os.listdir`` returns for a file name that is not UTF-8), integers of any size (Python
-refuses to print one of over 4,300 digits) and nesting until the interpreter's stack runs out. Such a value inside an execution fails later, far from
-where it came in (encoding it as UTF-8 raises, another SDK cannot read it), so every place
-where data enters checks it once with :func:`check` and refuses it there, with the path of the
-offending value.
+refuses to print one of over 4,300 digits) and nesting until the interpreter's stack runs
+out. Such a value inside an execution fails later, far from where it came in (encoding it as
+UTF-8 raises, another SDK cannot read it), so every place where data enters checks it once
+with :func:`check` and refuses it there, with the path of the offending value. The limits are
+those of JSON a user hands in (``translator.rules``, which the CLI also checks on the text).
 
 The sizes FDL and Temporal limit are measured here too: :func:`utf8_size` is the step data
 limit's measure (compact UTF-8 JSON, reference 3.7), :func:`payload_size` what Temporal's JSON

@@ -46,11 +46,10 @@ from pydantic import (
 )
 
 from translator.errors import Problem
+from translator.rules import LOCAL_FUNCTION_MAX_SECONDS
 from translator.source import Reporter, locate
 from worker import config_source
 from worker.contract.run import DEFAULT_TASK_QUEUE
-
-from translator.rules import LOCAL_FUNCTION_MAX_SECONDS
 
 CONFIG_ENV = "FDL_CONFIG"
 """Environment variable naming the project config file when no path is given."""

@@ -115,7 +115,7 @@ async def test_a_lone_surrogate_in_the_input_is_refused_before_anything_starts(
     [
         ({"path": "/tmp/\udcff"}, "$.path: the string holds a lone surrogate (U+DCFF)"),
         ({"x": float("nan")}, "$.x: nan is not a JSON number"),
-        ({"n": 2**70}, "$.n: an integer of 71 bits"),
+        ({"n": 10**400}, "$.n: a number of over 300 digits"),
     ],
     ids=["lone-surrogate", "nan", "huge-integer"],
 )

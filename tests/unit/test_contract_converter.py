@@ -62,3 +62,12 @@ def test_other_values_are_left_to_the_default_converter() -> None:
         [ours] = OURS.to_payloads([value])
         [theirs] = DEFAULT.to_payloads([value])
         assert ours == theirs
+
+
+def test_a_float_field_reads_back_as_a_float() -> None:
+    # JSON spells the float 1.0 as 1 when a writer had an int; a float field is a float.
+    payload = DEFAULT.to_payloads(
+        [{"binding": "s/f", "input": {}, "step_path": "p", "timeout_seconds": 1}]
+    )[0]
+    [call] = OURS.from_payloads([payload], [InvokeFunction])
+    assert isinstance(call.timeout_seconds, float) and call.timeout_seconds == 1.0

@@ -56,7 +56,7 @@ def test_bindings_load_with_base_dir(tmp_path: Path) -> None:
         (
             "functions:\n  a/b: {handler: m:f, memory: 3}\n",
             "fdl.yaml:2:23: functions.a/b.memory: unknown key 'memory' "
-            "(known keys: handler, url, timeout)",
+            "(known keys: handler, url, timeout, local)",
         ),
         (
             "functions:\n  demo/raises:\n    handlr: m:f\n",

@@ -100,6 +100,9 @@ def _decoder(hint: Any) -> Decode:
             return lambda data: None if data is None else inner(data)
         if all(_is_contract(member) for member in members):
             return _by_kind(members)
+    if hint is float or (origin in (typing.Union, types.UnionType) and float in args):
+        # JSON writes 1.0 as 1: a float field reads back as a float, as type hints promise.
+        return lambda data: data if data is None or isinstance(data, bool) else float(data)
     if origin in (list, tuple) and args and _is_contract(args[0]):
         item = _decoder(args[0])
         if origin is tuple:

@@ -111,6 +111,6 @@ class FlowRun:
     version: str = ""
     step_data_limit: int = rules.STEP_DATA_LIMIT
     history_budget: int = rules.HISTORY_BUDGET
+    definition_ref: str = ""
     definition: dict[str, Any] | None = None
     resume: ResumePoint | None = None
-    definition_ref: str = ""
