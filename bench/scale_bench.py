@@ -15,6 +15,8 @@ Scenarios (sizes are items, loop iterations, or branches x tasks):
   (the item mapped in), at most 100 at once;
 - ``loop N``: a polling loop at the top of the flow: a task, then a choice going back to it;
 - ``loop-in-foreach N``: the same loop as the one iteration of a foreach;
+- ``loop-local N``: the loop calling a function bound with ``local: true`` (local
+  activities), against the hand-written loop's regular activities;
 - ``parallel BxT``: a parallel of B branches of T tasks each.
 
 Usage:
@@ -53,6 +55,7 @@ DEFAULTS = [
     "foreach-tasks=100000",
     "loop=50000",
     "loop-in-foreach=50000",
+    "loop-local=50000",
     "parallel=50x20",
 ]
 
@@ -91,6 +94,7 @@ LOOP_STEPS = """
         choices: [{condition: $.n < $.until, goto: poll}]
 """
 LOOP = "version: v1\ntype: flow\nsteps:\n" + LOOP_STEPS.replace("\n      ", "\n  ")
+LOOP_LOCAL = LOOP.replace("functions/step", "functions/step-local")
 LOOP_IN_FOREACH = f"""
 version: v1
 type: flow
@@ -153,6 +157,8 @@ def work(scenario: str, size: str) -> Work:
     reached: Callable[[dict[str, Any]], bool] = lambda out: out["n"] == n  # noqa: E731
     if scenario == "loop":
         return Work(n, LOOP, {"until": n}, "hand.poll", [n], reached)
+    if scenario == "loop-local":
+        return Work(n, LOOP_LOCAL, {"until": n}, "hand.poll", [n], reached)
     if scenario == "loop-in-foreach":
         flow_input = {"until": n, "branches": [0]}
         return Work(n, LOOP_IN_FOREACH, flow_input, "hand.poll", [n], reached)
@@ -184,6 +190,7 @@ async def child(scenario: str, size: str, side: str, address: str) -> None:
             {
                 "functions": {
                     "bench/step": {"handler": "bench_handlers:step"},
+                    "bench/step-local": {"handler": "bench_handlers:step", "local": True},
                     "bench/echo": {"handler": "bench_handlers:echo"},
                 }
             },
