@@ -32,6 +32,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/compile_bench.py
 	$(PY) bench/overhead_bench.py
+	$(PY) bench/scale_bench.py foreach-tasks=1000 loop-local=2000 parallel=50x20
 	$(PY) bench/callback_bench.py
 	$(PY) bench/console_bench.py
 	$(PY) bench/queue_bench.py

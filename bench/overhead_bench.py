@@ -1,38 +1,49 @@
-"""Overhead of the FDL interpreter against a hand-written Temporal workflow doing the same work.
+"""Overhead of the FDL interpreter against the same work written by hand for Temporal.
 
-Both run in this one process against one embedded dev server (the fast flags of DESIGN.md):
-a 10-step FDL flow (5 function tasks, 3 pass steps, 2 choice steps) and a hand-written
-workflow that calls the same activity with the same inputs 5 times. Each runs the same
-number of executions, interleaved in rounds so that drift hits both alike. Printed:
+One worker process (started by this script) serves both sides against one embedded dev
+server (the fast flags of DESIGN.md): the FDL interpreter with the project's function layer,
+and hand-written workflows calling plain activities the way a Temporal user writes them
+(``handwritten.py``: ``async def`` activities doing the work inline). Two shapes:
 
-- median latency per execution, FDL / hand-written (target: within 1.15);
-- throughput (executions per second with a fixed number in flight), FDL / hand-written;
-- history events per step kind (target: pass and choice steps add none).
+- ``sequence``: a 10-step flow (5 function tasks, 3 pass, 2 choice) against a workflow
+  calling the activity 5 times in a row, many executions with a fixed number in flight;
+- ``fanout``: a foreach of 100 function tasks against a workflow running 100 activities at
+  most 100 at once.
 
-Usage:  .venv/bin/python bench/overhead_bench.py [--executions 200] [--in-flight 10]
+Rounds run the two sides one after the other in a random order per round, so drift and
+noise hit both alike. Per side it prints min / median / max over the rounds of: the median
+latency of an execution, executions per second, and the worker process's CPU per execution
+(all its threads; read from /proc between rounds, so the client's work is not in it). Then
+the ratios of the medians, FDL / hand-written (for throughput, hand-written / FDL), and the
+history events of one execution of each.
+
+Usage:  .venv/bin/python bench/overhead_bench.py [--rounds 6] [--executions 60] [--in-flight 10]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
+import os
+import random
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from temporalio import workflow
-from temporalio.client import Client
-from temporalio.common import RetryPolicy
+from measure import cpu_seconds, ratio, spread
 
-with workflow.unsafe.imports_passed_through():
-    from worker.contract.activities import INVOKE_FUNCTION, FunctionResult, InvokeFunction
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 
 TASKS = 5
-FLOW = """
+SEQUENCE = """
 version: v1
 type: flow
 steps:
@@ -51,140 +62,209 @@ steps:
   - {type: task, name: t5, resourceArn: "acs:fc:::services/bench/functions/step"}
   - {type: pass, name: p3}
 """
+FANOUT_ITEMS = 100
+FANOUT = """
+version: v1
+type: flow
+steps:
+  - type: foreach
+    name: each
+    iterationMapping: {collection: $.items, item: item}
+    steps:
+      - type: task
+        name: echo
+        resourceArn: acs:fc:::services/bench/functions/echo
+        inputMappings: [{target: v, source: $input.item}]
+    outputMappings: [{target: values, source: "$local[*].v"}]
+"""
+BINDINGS = {
+    "bench/step": {"handler": "bench_handlers:step"},
+    "bench/echo": {"handler": "bench_handlers:echo"},
+}
 
 
-@workflow.defn(name="HandWritten")
-class HandWritten:
-    """What a Temporal user would write by hand for the same five calls."""
-
-    @workflow.run
-    async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
-        state = dict(payload)
-        for i in range(1, TASKS + 1):
-            result = await workflow.execute_activity(
-                INVOKE_FUNCTION,
-                InvokeFunction(binding="bench/step", input=state, step_path=f"t{i}"),
-                result_type=FunctionResult,
-                start_to_close_timeout=timedelta(minutes=10),
-                retry_policy=RetryPolicy(maximum_attempts=1),
-            )
-            state.update(result.value)
-        return state
+# --- the worker process ---------------------------------------------------------------------
 
 
-async def timed_batch(
+async def serve(address: str, queue: str) -> None:
+    """The worker: the fdl workflows and activities, the hand-written ones beside them."""
+    sys.path.insert(0, str(ROOT))
+    import handwritten
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from worker.config import ProjectConfig
+    from worker.contract.converter import DATA_CONVERTER
+    from worker.process import WORKFLOWS, ProjectActivities, workflow_runner
+
+    client = await Client.connect(address, data_converter=DATA_CONVERTER)
+    project = ProjectConfig.from_mapping({"functions": BINDINGS}, base_dir=HERE)
+    activities = ProjectActivities(project, max_threads=100)
+    worker = Worker(
+        client,
+        task_queue=queue,
+        workflows=[*WORKFLOWS, *handwritten.WORKFLOWS],
+        activities=[*activities.all(), *handwritten.ACTIVITIES],
+        workflow_runner=workflow_runner(),
+    )
+    async with worker:
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+# --- the rounds -----------------------------------------------------------------------------
+
+
+@dataclass
+class Side:
+    """One side's measurements, one entry per round."""
+
+    latency: list[float] = field(default_factory=list)
+    rate: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+
+async def batch(
     count: int, in_flight: int, one: Callable[[], Awaitable[Any]]
-) -> tuple[list[float], float]:
-    """Run ``count`` executions, ``in_flight`` at a time; their latencies and the wall time."""
+) -> tuple[float, float]:
+    """Run ``count`` executions, ``in_flight`` at a time: median latency and wall seconds."""
     latencies: list[float] = []
     gate = asyncio.Semaphore(in_flight)
 
     async def timed() -> None:
         async with gate:
-            start = time.perf_counter()
+            began = time.perf_counter()
             await one()
-            latencies.append(time.perf_counter() - start)
+            latencies.append(time.perf_counter() - began)
 
-    start = time.perf_counter()
+    began = time.perf_counter()
     await asyncio.gather(*(timed() for _ in range(count)))
-    return latencies, time.perf_counter() - start
+    return statistics.median(latencies), time.perf_counter() - began
 
 
-async def bench(client: Client, executions: int, in_flight: int, rounds: int) -> None:
+async def compare(
+    name: str,
+    sides: dict[str, Callable[[], Awaitable[Any]]],
+    worker_pid: int,
+    args: argparse.Namespace,
+    count: int,
+) -> dict[str, Side]:
+    results = {side: Side() for side in sides}
+    for one in sides.values():  # warm up both paths
+        await batch(min(count, 10), args.in_flight, one)
+    for _ in range(args.rounds):
+        for side in random.sample(list(sides), len(sides)):
+            cpu = cpu_seconds(worker_pid)
+            latency, wall = await batch(count, args.in_flight, sides[side])
+            results[side].latency.append(latency * 1000)
+            results[side].rate.append(count / wall)
+            results[side].cpu.append((cpu_seconds(worker_pid) - cpu) / count * 1000)
+    fdl, hand = results["fdl"], results["hand"]
+    print(
+        f"\n{name}: {args.rounds} rounds of {count} executions a side, {args.in_flight} in flight"
+    )
+    for label, side in (("FDL", fdl), ("hand-written", hand)):
+        print(
+            f"  {label:13} latency {spread(side.latency, ' ms', 1)}, "
+            f"{spread(side.rate, '/s', 1)} executions, "
+            f"worker CPU {spread(side.cpu, ' ms', 1)} per execution"
+        )
+    print(
+        f"  ratios: latency FDL / hand-written {ratio(fdl.latency, hand.latency)}, "
+        f"throughput hand-written / FDL {ratio(hand.rate, fdl.rate)}, "
+        f"worker CPU FDL / hand-written {ratio(fdl.cpu, hand.cpu)}  (target <= 1.15)"
+    )
+    return results
+
+
+async def bench(address: str, queue: str, worker_pid: int, args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(ROOT))
+    from temporalio.client import Client
+
     from translator import compile_text
-    from worker.config import ProjectConfig
+    from worker.contract.converter import DATA_CONVERTER
     from worker.service.runs import start_flow
 
-    definition = compile_text(FLOW, filename="bench.yaml")
-    project = ProjectConfig.from_mapping(
-        {"functions": {"bench/step": {"handler": "bench_handlers:step"}}},
-        base_dir=Path(__file__).resolve().parent,
-    )
-    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    client = await Client.connect(address, data_converter=DATA_CONVERTER)
+    sequence = compile_text(SEQUENCE, filename="sequence.yaml")
+    fanout = compile_text(FANOUT, filename="fanout.yaml")
+    items = list(range(FANOUT_ITEMS))
 
-    async def fdl_once() -> Any:
+    async def fdl(flow: Any, flow_input: dict[str, Any]) -> Any:
+        name = "sequence" if flow is sequence else "fanout"
         started = await start_flow(
-            client, flow_name="bench", definition=definition, input={"n": 0}, task_queue=queue
+            client, flow_name=name, definition=flow, input=flow_input, task_queue=queue
         )
         return await started.handle.result()
 
-    async def hand_once() -> Any:
-        return await client.execute_workflow(
-            HandWritten.run, {"n": 0}, id=f"hand-{uuid.uuid4()}", task_queue=queue
-        )
+    async def hand(workflow: str, *arguments: Any) -> Any:
+        name = f"hand-{uuid.uuid4()}"
+        return await client.execute_workflow(workflow, args=arguments, id=name, task_queue=queue)
 
-    async with _worker_with(client, queue, project):
-        await timed_batch(20, in_flight, fdl_once)  # warm up both paths
-        await timed_batch(20, in_flight, hand_once)
-        results: dict[str, tuple[list[float], float]] = {"fdl": ([], 0.0), "hand": ([], 0.0)}
-        per_round = executions // rounds
-        for _ in range(rounds):
-            for name, one in (("fdl", fdl_once), ("hand", hand_once)):
-                lat, wall = await timed_batch(per_round, in_flight, one)
-                results[name] = (results[name][0] + lat, results[name][1] + wall)
-        await report(client, results, fdl_once, hand_once)
-
-
-def _worker_with(client: Client, queue: str, project: Any) -> Any:
-    """The fdl worker with the hand-written workflow registered beside the interpreter."""
-    from temporalio.worker import Worker
-
-    from worker.process import WORKFLOWS, ProjectActivities, workflow_runner
-
-    return Worker(
-        client,
-        task_queue=queue,
-        workflows=[*WORKFLOWS, HandWritten],
-        activities=ProjectActivities(project, max_threads=100).all(),
-        workflow_runner=workflow_runner(),
-    )
+    shapes = {
+        "sequence": (
+            {"fdl": lambda: fdl(sequence, {"n": 0}), "hand": lambda: hand("hand.sequence", TASKS)},
+            args.executions,
+        ),
+        "fanout": (
+            {
+                "fdl": lambda: fdl(fanout, {"items": items}),
+                "hand": lambda: hand("hand.fanout", items),
+            },
+            max(2, args.executions // 10),
+        ),
+    }
+    for shape, (sides, count) in shapes.items():
+        if args.only in (None, shape):
+            await compare(shape, sides, worker_pid, args, count)
+    await history_sizes(client)
 
 
-async def report(
-    client: Client,
-    results: dict[str, tuple[list[float], float]],
-    fdl_once: Callable[[], Awaitable[Any]],
-    hand_once: Callable[[], Awaitable[Any]],
-) -> None:
-    (fdl_lat, fdl_wall), (hand_lat, hand_wall) = results["fdl"], results["hand"]
-    fdl_median, hand_median = statistics.median(fdl_lat), statistics.median(hand_lat)
-    fdl_rate, hand_rate = len(fdl_lat) / fdl_wall, len(hand_lat) / hand_wall
-    fdl_events, hand_events = await history_sizes(client)
-    print(f"executions: {len(fdl_lat)} FDL, {len(hand_lat)} hand-written")
-    print(
-        f"median latency: FDL {fdl_median * 1000:.1f} ms, hand-written {hand_median * 1000:.1f} ms"
-    )
-    print(f"  ratio FDL / hand-written: {fdl_median / hand_median:.3f}  (target <= 1.15)")
-    print(f"throughput: FDL {fdl_rate:.1f}/s, hand-written {hand_rate:.1f}/s")
-    print(f"  ratio hand-written / FDL: {hand_rate / fdl_rate:.3f}  (target <= 1.15)")
-    print(f"history events: FDL {fdl_events}, hand-written {hand_events}")
-    print(f"  per task step: {(hand_events - 5) / TASKS:.1f} (activity) ")
-    print(f"  added by the 5 pass/choice steps: {fdl_events - hand_events}  (target 0)")
-
-
-async def history_sizes(client: Client) -> tuple[int, int]:
-    """Events in the newest FDL and hand-written executions."""
-    sizes = []
-    for query in ("WorkflowType='bench'", "WorkflowType='HandWritten'"):
+async def history_sizes(client: Any) -> None:
+    """Events in the newest execution of each kind."""
+    print()
+    for label, query in (
+        ("FDL 10-step flow", "WorkflowType='sequence'"),
+        ("hand-written 5 calls", "WorkflowType='hand.sequence'"),
+    ):
         async for execution in client.list_workflows(query, limit=1):
             history = await client.get_workflow_handle(execution.id).fetch_history()
-            sizes.append(len(history.events))
+            print(f"history events, {label}: {len(history.events)}")
             break
-    return sizes[0], sizes[1]
 
 
-async def main() -> None:
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--executions", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--executions", type=int, default=60)
     parser.add_argument("--in-flight", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--only", choices=["sequence", "fanout"], help="one shape only")
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        asyncio.run(serve(*args.worker))
+        os._exit(0)  # the SDK's threads may still call in while the interpreter finalizes
+    sys.path.insert(0, str(ROOT))
     from worker.local.devserver import DevServer
 
+    # Workflow modules are imported again for every workflow run; without bytecode caches
+    # (PYTHONDONTWRITEBYTECODE) each run would compile them: measure what production runs.
+    for package in ("translator", "worker", "bench"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+    queue = f"overhead-{uuid.uuid4().hex[:8]}"
     with DevServer(ui_port=None) as server:
-        client = await Client.connect(server.address)
-        await bench(client, args.executions, args.in_flight, args.rounds)
+        command = [sys.executable, __file__, "--worker", server.address, queue]
+        worker = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+        assert worker.stdout is not None and worker.stdin is not None
+        if worker.stdout.readline().strip() != b"ready":
+            raise SystemExit("the worker process did not start")
+        try:
+            asyncio.run(bench(server.address, queue, worker.pid, args))
+        finally:
+            worker.stdin.close()
+            worker.wait(timeout=30)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

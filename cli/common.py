@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import typer
 
-from translator import DefinitionError, compile_file, ir, rules
+from translator import DefinitionError, compile_file, ir, plainjson, rules
 from worker.config import DEFAULT_CONFIG, ConfigError, ProjectConfig, config_path, load_config
 
 EXIT_OK = 0
@@ -97,7 +97,9 @@ def plain_json(text: str, what: str) -> Any:
     The one check of JSON a command hands in: at most :data:`~translator.rules.MAX_REQUEST_BYTES`
     bytes and :data:`~translator.rules.MAX_JSON_DEPTH` levels of nesting, numbers of at most
     :data:`~translator.rules.MAX_NUMBER_DIGITS` digits, and no ``NaN`` or infinity (JSON has
-    none; Python's parser accepts them).
+    none; Python's parser accepts them), checked on the text with one-line messages; then
+    :mod:`translator.plainjson`, the check every entry into an execution makes (a lone
+    surrogate such as ``"\\ud800"`` is valid JSON text but no text).
 
     Raises:
         UserError: one line naming ``what`` and the limit.
@@ -111,11 +113,16 @@ def plain_json(text: str, what: str) -> Any:
             f"{what}: nested {depth:,} levels deep, at most {rules.MAX_JSON_DEPTH} are accepted"
         )
     try:
-        return json.loads(text, parse_constant=_not_json, parse_int=_integer, parse_float=_number)
+        value = json.loads(text, parse_constant=_not_json, parse_int=_integer, parse_float=_number)
     except json.JSONDecodeError as exc:
         raise UserError(f"{what}: not valid JSON: {exc}") from None
     except _Refused as exc:
         raise UserError(f"{what}: {exc}") from None
+    try:
+        plainjson.check(value, what)  # what the text checks cannot see: lone surrogates
+    except plainjson.NotPlainJSON as exc:
+        raise UserError(str(exc)) from None
+    return value
 
 
 class _Refused(ValueError):

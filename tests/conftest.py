@@ -17,6 +17,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from worker.contract.converter import DATA_CONVERTER
 from worker.local.devserver import DevServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +31,9 @@ def dev_server() -> Iterator[DevServer]:
 
 @pytest.fixture
 async def client(dev_server: DevServer) -> Client:
-    return await Client.connect(dev_server.address, namespace=dev_server.namespace)
+    return await Client.connect(
+        dev_server.address, namespace=dev_server.namespace, data_converter=DATA_CONVERTER
+    )
 
 
 @pytest.fixture

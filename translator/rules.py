@@ -84,13 +84,38 @@ MNS_DELAY_SECONDS = (0, 604_800)
 
 # --- engine limits of this implementation ---------------------------------------------------
 
-HISTORY_BUDGET = 10_000
-"""Temporal history events after which an execution continues as new at its next top-level
-step (Temporal's own limit is 51,200; the original service's was 5,000)."""
+HISTORY_BUDGET = 10_240
+"""Temporal history events one run of an execution may reach: the run continues as new before
+this (at any step boundary, nested ones too), leaving room for the work still in flight.
+Temporal warns at 10,240 events and ends a workflow at 51,200; the original service's limit
+was 5,000 FDL events."""
+HISTORY_SIZE_BUDGET = 8 * 1024 * 1024
+"""Bytes of Temporal history one run may reach before it continues as new (Temporal warns at
+10 MB and ends a workflow at 50 MB)."""
+PAYLOAD_LIMIT = 2_000_000
+"""Bytes one value may take in a Temporal payload (a function's input or result, a child's
+input or output, an execution's input or output): Temporal refuses payloads over 2 MiB, and
+this leaves room for the envelope. Beyond it a step fails with ``FnF.DataLimitExceeded``."""
+INLINE_DEFINITION_LIMIT = 256 * 1024
+"""Bytes of compiled definition (compact JSON) an execution's start input carries itself;
+a larger definition travels by reference (``worker.contract.snapshots``)."""
+MAX_PENDING_WORK = 500
+"""Activities and child workflows one run of an execution has in flight at once, across all
+its parallel branches and foreach iterations (Temporal fails every workflow task of a run
+that asks for more than 2,000 of either)."""
+STEPS_PER_YIELD = 200
+"""Step entries after which the interpreter yields to Temporal (a local activity that returns
+at once), so no workflow activation runs long enough to look like a deadlock (2 s)."""
+FDL_EVENTS_PER_RUN = 40_000
+"""FDL history events one run keeps in memory before the execution continues as new."""
+LOCAL_FUNCTION_MAX_SECONDS = 10.0
+"""The longest one attempt of a function bound with ``local: true`` may run (a local activity
+holds its workflow task open while it runs)."""
 MAX_DEFINITION_NODES = 1_000_000
 """YAML nodes a definition may hold (a guard against alias bombs)."""
 
 # --- JSON a user hands in (an execution input, a payload, a task's output) -----------------
+# translator.plainjson checks data against these wherever it enters an execution.
 
 MAX_REQUEST_BYTES = 1024 * 1024
 """Bytes of one JSON value handed in: the original service's request limit (1,024 KiB);

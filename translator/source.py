@@ -18,7 +18,7 @@ from typing import Any, TypeAlias
 
 import yaml
 
-from translator import rules
+from translator import plainjson, rules
 from translator.errors import Problem, Span
 from translator.model import (
     InvalidNode,
@@ -179,6 +179,10 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             return self.bad_tag(node, span, path)
         if node.tag in (f"{_TAG}str", f"{_TAG}timestamp"):
+            problem = plainjson.problem(node.value)
+            if problem is not None:  # "\ud800" in a double-quoted string
+                self.reporter.add(span, path, problem.removeprefix("$: "))
+                return InvalidNode(span)
             return ScalarNode(node.value, span, self.text_column(node))
         try:
             value = self.constructor.construct_object(node)
@@ -186,6 +190,10 @@ class _Builder:
             value = None
         if (value is None and node.tag != f"{_TAG}null") or _not_finite(value):
             self.reporter.add(span, path, _bad_scalar(node.value, node.tag))
+            return InvalidNode(span)
+        problem = plainjson.problem(value)
+        if problem is not None:  # an integer no JSON reader takes
+            self.reporter.add(span, path, f"'{node.value}': {problem.removeprefix('$: ')}")
             return InvalidNode(span)
         return ScalarNode(value, span)
 

@@ -9,6 +9,9 @@ with the file name and the key it concerns. Example::
       fnf-demo/GetJobStatus:
         url: http://127.0.0.1:9000/status    # POST the event JSON, the body is the result
         timeout: 30                          # seconds, optional
+      fnf-demo/Normalize:
+        handler: handlers.text:normalize
+        local: true                          # a short function: run as a local activity
 
     task_queue: orders                       # optional; default fdl-<this file's folder>
 
@@ -43,6 +46,7 @@ from pydantic import (
 )
 
 from translator.errors import Problem
+from translator.rules import LOCAL_FUNCTION_MAX_SECONDS
 from translator.source import Reporter, locate
 from worker import config_source
 from worker.contract.run import DEFAULT_TASK_QUEUE
@@ -105,6 +109,9 @@ class FunctionBinding(BaseModel):
         handler: ``module.path:callable``; the module is imported relative to the config file.
         url: an ``http://`` or ``https://`` endpoint that receives the event as a JSON POST.
         timeout: seconds one invocation may take (the FC function timeout); optional.
+        local: run the function as a Temporal local activity (in the worker running the
+            execution, one history event per call instead of three); for short functions:
+            an attempt runs at most ``LOCAL_FUNCTION_MAX_SECONDS``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -112,6 +119,7 @@ class FunctionBinding(BaseModel):
     handler: str | None = None
     url: str | None = None
     timeout: float | None = Field(default=None, gt=0)
+    local: bool = False
 
     @field_validator("handler")
     @classmethod
@@ -131,6 +139,16 @@ class FunctionBinding(BaseModel):
     def _exactly_one(self) -> FunctionBinding:
         if (self.handler is None) == (self.url is None):
             raise ValueError("set exactly one of 'handler' and 'url'")
+        return self
+
+    @model_validator(mode="after")
+    def _local_is_short(self) -> FunctionBinding:
+        limit = LOCAL_FUNCTION_MAX_SECONDS
+        if self.local and self.timeout is not None and self.timeout > limit:
+            raise ValueError(
+                f"a local function runs at most {limit:g} seconds; timeout {self.timeout:g} "
+                "is longer (drop 'local: true' for long functions)"
+            )
         return self
 
 

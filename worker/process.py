@@ -24,6 +24,7 @@ from worker.activities import engine
 from worker.activities.functions import FunctionActivities
 from worker.activities.messages import MessagingActivities
 from worker.config import ProjectConfig
+from worker.contract.converter import DATA_CONVERTER
 from worker.contract.run import DEFAULT_TASK_QUEUE
 from worker.workflow.interpreter import FlowInterpreter
 from worker.workflow.registry import FlowDefinition
@@ -37,14 +38,18 @@ PASSTHROUGH_MODULES = (
     "translator.ir",
     "translator.rules",
     "translator.expr",
+    "translator.plainjson",
     "worker.contract",
     "worker.workflow.records",
+    "worker.workflow.parking",
+    "worker.workflow.sizes",
 )
 """Modules the sandbox shares with the worker instead of re-importing them for every run.
 
 Only what workflow code reads and nothing that acts: the IR and the expression evaluator
-(pure, no module-level mutable state), the FDL rules, the payload contract (shared so the
-worker and the workflow decode the same classes) and the interpreter's plain records.
+(pure, no module-level mutable state), the FDL rules and the plain-JSON checks, the payload
+contract (shared so the worker and the workflow decode the same classes), the interpreter's
+plain records, the states of parked step lists and the size memo (pure data and functions).
 Everything else a workflow imports, ``worker.workflow`` itself included, is re-imported inside
 the sandbox for every run, so the sandbox checks it; ``tests/unit/test_workflow_imports.py``
 proves what that closure holds.
@@ -77,6 +82,8 @@ class ProjectActivities:
             engine.resolve_flow,
             engine.stop_details,
             engine.mint_task_secret,
+            engine.pause,
+            engine.load_definition,
         ]
 
     async def aclose(self) -> None:
@@ -98,6 +105,16 @@ class FdlWorker(Worker):
             await super().run()
         finally:
             await self.project.aclose()
+
+
+def with_contract_converter(client: Client) -> Client:
+    """``client``, or the same connection with fdl's data converter if it has another one
+    (the worker reads and writes the payloads of fdl's workflows and activities with it)."""
+    if client.data_converter.payload_converter_class is DATA_CONVERTER.payload_converter_class:
+        return client
+    config = client.config()
+    config["data_converter"] = DATA_CONVERTER
+    return Client(**config)
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -125,7 +142,7 @@ def build_worker(
     threads = worker_kwargs.get("max_concurrent_activities") or DEFAULT_MAX_CONCURRENT_ACTIVITIES
     worker_kwargs.setdefault("workflow_runner", workflow_runner())
     return FdlWorker(
-        client,
+        with_contract_converter(client),
         project=ProjectActivities(config, max_threads=threads),
         task_queue=task_queue,
         workflows=list(WORKFLOWS),

@@ -120,10 +120,16 @@ async def test_events_with_step_input_and_output_in_order(client: Client, task_q
     by_id = {event["EventId"]: event for event in events}
     succeeded = next(e for e in events if e["Type"] == "TaskSucceeded")
     assert by_id[succeeded["ScheduleEventId"]]["Type"] == "TaskScheduled"
-    # Recording costs the server nothing: one activity, no timers, no markers.
+    # Recording costs the server nothing: one activity, no timers. The only marker is the
+    # patch marker of the function calls of this release (step-path activity ids).
     kinds = [event.event_type for event in temporal_events]
     assert kinds.count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) == 1
-    assert EventType.EVENT_TYPE_MARKER_RECORDED not in kinds
+    markers = [
+        event.marker_recorded_event_attributes.marker_name
+        for event in temporal_events
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    assert markers == ["core_patch"]
     assert EventType.EVENT_TYPE_TIMER_STARTED not in kinds
 
 

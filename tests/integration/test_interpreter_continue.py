@@ -8,6 +8,7 @@ execution carrying the list's position, its local, the flow input and the FDL ev
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import uuid
 
 import helpers
@@ -102,3 +103,61 @@ async def test_a_short_run_never_continues_as_new(client: Client, task_queue: st
         assert (await handle.result())["n"] == 25
     history = [e.event_type async for e in handle.fetch_history_events()]
     assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW not in history
+
+
+PARKED = """
+version: v1
+type: flow
+steps:
+  - type: parallel
+    name: all
+    branches:
+      - steps:
+          - {type: pass, name: init, outputMappings: [{target: n, source: 0}]}
+          - {type: task, name: count, resourceArn: "acs:fc:::services/demo/functions/count"}
+          - type: choice
+            name: more
+            choices: [{condition: $.n < 30, goto: count}]
+      - steps:
+          - {type: wait, name: nap, duration: 3}
+    outputMappings: [{target: counted, source: "$local[0].n"}]
+"""
+
+
+async def test_a_run_parks_inside_a_parallel_and_a_sleeping_wait_sleeps_only_the_rest(
+    client: Client, task_queue: str
+) -> None:
+    # The first branch's loop fills a small history budget while the second branch sleeps:
+    # the run parks both (the wait with the time it still has to sleep) and continues as new.
+    name = f"e-{uuid.uuid4().hex[:10]}"
+    run = FlowRun(
+        flow_name="parked",
+        execution_name=name,
+        definition=helpers.compile_flow(PARKED).to_json(),
+        input={},
+        history_budget=60,
+    )
+    async with helpers.running_worker(client, task_queue, helpers.config(COUNT)):
+        handle = await client.start_workflow(
+            "parked", run, id=workflow_id("parked", name), task_queue=task_queue
+        )
+        output = await handle.result()
+        events = (await execution_history(client, "parked", name)).events
+    assert output == {"counted": 30}
+    timers = []
+    runs = 0
+    async for execution in client.list_workflows(f"WorkflowId = '{handle.id}'"):
+        runs += 1
+        history = client.get_workflow_handle(handle.id, run_id=execution.run_id)
+        async for event in history.fetch_history_events():
+            if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
+                timeout = event.timer_started_event_attributes.start_to_fire_timeout
+                timers.append(timeout.ToTimedelta().total_seconds())
+    assert runs > 1
+    # Each run's timer sleeps what is left (runs are listed newest first).
+    timers.reverse()
+    assert timers[0] == 3 and len(timers) > 1, timers
+    assert all(0 < later < earlier for earlier, later in itertools.pairwise(timers)), timers
+    # One FDL history across the runs: the wait entered once and exited once.
+    assert [e.type for e in events if e.step == "all[1]/nap"] == ["StepEntered", "StepExited"]
+    assert [event.id for event in events] == list(range(1, len(events) + 1))

@@ -76,3 +76,48 @@ async def test_under_the_limit_or_with_the_limit_off_the_step_runs(
     assert await run_with_limit(client, task_queue, small, None) == small
     big = {"blob": "x" * 12_000}
     assert await run_with_limit(client, task_queue, big, 0) == big
+
+
+async def test_a_foreach_whose_results_cannot_fit_fails_before_its_first_call(
+    client: Client, task_queue: str
+) -> None:
+    # 5,000 items: the collection alone takes 23.9 KB of the foreach's input, and its $local
+    # (one object per item) at least 15 KB more: over 32 KiB before any call is made.
+    from handlers import record
+
+    record.CALLS.clear()
+    flow = """
+version: v1
+type: flow
+steps:
+  - type: foreach
+    name: each
+    iterationMapping: {collection: $.items, item: item}
+    steps:
+      - type: task
+        name: note
+        resourceArn: acs:fc:::services/demo/functions/record
+        inputMappings: [{target: item, source: $input.item}]
+"""
+    name = f"e-{uuid.uuid4().hex[:10]}"
+    run = FlowRun(
+        flow_name="limits",
+        execution_name=name,
+        definition=helpers.compile_flow(flow).to_json(),
+        input={"items": list(range(5_000))},
+    )
+    config = helpers.config({"demo/record": {"handler": "handlers.record:record"}})
+    async with helpers.running_worker(client, task_queue, config):
+        handle = await client.start_workflow(
+            "limits", run, id=workflow_id("limits", name), task_queue=task_queue
+        )
+        with pytest.raises(WorkflowFailureError) as failed:
+            await handle.result()
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert cause.type == "FnF.DataLimitExceeded"
+    assert cause.message == (
+        "each: the step cannot fit the step data limit of 32768 bytes: its input takes 23901 "
+        "bytes and its $local of 5000 lists at least 15001; it fails before it starts"
+    )
+    assert record.CALLS == [], "not one call was made"

@@ -247,12 +247,14 @@ steps:
         await handle.terminate("test done")
     assert details == expected
     events = await helpers.history_events(handle)
-    summaries = [
-        json.loads(event.user_metadata.summary.data)
+    # A function call names its step path in its activity id (a summary would be one more
+    # payload per call); the number after '#' keeps ids unique in the run.
+    activity_ids = [
+        event.activity_task_scheduled_event_attributes.activity_id
         for event in events
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     ]
-    assert summaries == ["fan[0]/work", "fan[1]/work", "both[0]/left"]
+    assert activity_ids == ["fan[0]/work#1", "fan[1]/work#2", "both[0]/left#3"]
     timers = [
         json.loads(event.user_metadata.summary.data)
         for event in events

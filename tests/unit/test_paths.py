@@ -217,18 +217,27 @@ def test_mapping_with_a_missing_path_names_it() -> None:
         evaluate_mappings(entries, STEP)
 
 
-def test_results_are_safe_to_mutate() -> None:
+def test_evaluate_path_results_are_safe_to_mutate() -> None:
     data = {"a": {"b": [1, {"c": 2}]}, "list": [{"x": [1]}]}
     scope = Scope(input=data, local={}, context={}, dollar={})
-    constant = ir.Constant(value={"k": [1]})
     whole = evaluate_path(parse_path("$input.a"), scope)
     projected = evaluate_path(parse_path("$input.list[*].x"), scope)
-    mapped = evaluate_mappings([ir.Mapping(target="c", source=constant)], scope)
     whole["b"][1]["c"] = 99
     projected[0].append(2)
-    mapped["c"]["k"].append(2)
     assert data == {"a": {"b": [1, {"c": 2}]}, "list": [{"x": [1]}]}
-    assert constant.value == {"k": [1]}
+
+
+def test_mappings_share_values_instead_of_copying_them() -> None:
+    # The interpreter never changes a value, and a copy per step made a foreach whose steps
+    # read $input.items copy the whole collection for every iteration.
+    items = list(range(1000))
+    scope = Scope(input={"items": items}, local={}, context={}, dollar={})
+    constant = ir.Constant(value={"k": [1]})
+    mapped = evaluate_mappings(
+        [mapping("all", "$input.items"), ir.Mapping(target="c", source=constant)], scope
+    )
+    assert mapped["all"] is items
+    assert mapped["c"] is constant.value
 
 
 # --- parsing --------------------------------------------------------------------------------------

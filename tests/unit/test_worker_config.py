@@ -56,7 +56,7 @@ def test_bindings_load_with_base_dir(tmp_path: Path) -> None:
         (
             "functions:\n  a/b: {handler: m:f, memory: 3}\n",
             "fdl.yaml:2:23: functions.a/b.memory: unknown key 'memory' "
-            "(known keys: handler, url, timeout)",
+            "(known keys: handler, url, timeout, local)",
         ),
         (
             "functions:\n  demo/raises:\n    handlr: m:f\n",
@@ -159,3 +159,21 @@ def test_queue_file_is_relative_to_the_config_unless_the_environment_names_one(
 
     monkeypatch.setenv(QUEUE_DB_ENV, "/var/lib/fdl/queue.db")
     assert config.queue_db == Path("/var/lib/fdl/queue.db")
+
+
+def test_local_functions_are_short(tmp_path: Path) -> None:
+    config = ProjectConfig.from_mapping(
+        {"functions": {"s/quick": {"handler": "m:f", "local": True, "timeout": 5}}},
+        base_dir=tmp_path,
+    )
+    assert config.functions["s/quick"].local
+    with pytest.raises(ConfigError) as info:
+        ProjectConfig.from_mapping(
+            {"functions": {"s/slow": {"handler": "m:f", "local": True, "timeout": 60}}},
+            base_dir=tmp_path,
+            source="fdl.yaml",
+        )
+    assert str(info.value) == (
+        "fdl.yaml: functions.s/slow: a local function runs at most 10 seconds; timeout 60 is "
+        "longer (drop 'local: true' for long functions)"
+    )

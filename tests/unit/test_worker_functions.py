@@ -118,11 +118,42 @@ def test_http_success_returns_body_text() -> None:
     assert http_result(httpx.Response(200, text='{"a": 1}')) == '{"a": 1}'
 
 
+def _nested(depth: int) -> object:
+    value: object = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def test_json_result() -> None:
     assert json_result(b'{"a": 1}', "s/f") == '{"a": 1}'
     assert json_result((1, 2), "s/f") == [1, 2]
-    with pytest.raises(ApplicationError, match="returned a set, which is not JSON") as info:
+    with pytest.raises(ApplicationError, match="not plain JSON: result: a set is not") as info:
         json_result({1}, "s/f")
     assert info.value.type == "FnF.InvalidLocal"
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ({"x": float("nan")}, r"result\.x: nan is not a JSON number"),
+        ({"s": "\ud800"}, r"result\.s: the string holds a lone surrogate \(U\+D800\)"),
+        ('{"x": NaN}', r"result\.x: nan is not a JSON number"),
+        ({"n": 10**400}, r"result\.n: a number of over 300 digits"),
+        ({"deep": _nested(120)}, r"nested deeper than 100 levels"),
+    ],
+    ids=["nan", "lone-surrogate", "nan-in-json-text", "huge-integer", "too-deep"],
+)
+def test_json_result_refuses_what_is_not_plain_json(raw: object, says: str) -> None:
+    with pytest.raises(ApplicationError, match=says) as info:
+        json_result(raw, "s/f")
+    assert info.value.type == "FnF.InvalidLocal"
+    assert info.value.non_retryable
+
+
+def test_json_result_over_the_payload_limit_is_a_data_limit_error() -> None:
+    with pytest.raises(ApplicationError, match=r"s/f returned \d+ bytes, over the") as info:
+        json_result({"blob": "x" * 3_000_000}, "s/f")
+    assert info.value.type == "FnF.DataLimitExceeded"
     with pytest.raises(ApplicationError, match="not UTF-8"):
         json_result(b"\xff", "s/f")

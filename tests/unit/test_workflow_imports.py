@@ -63,8 +63,19 @@ them)."""
 
 ALLOWED: dict[str, set[str]] = {
     "translator": {"translator"},
-    "worker.contract": {"translator.rules", "translator.ir", "worker.contract"},
-    "worker.workflow": {"translator.rules", "translator.ir", "translator.expr", "worker.contract"},
+    "worker.contract": {
+        "translator.rules",
+        "translator.ir",
+        "translator.plainjson",
+        "worker.contract",
+    },
+    "worker.workflow": {
+        "translator.rules",
+        "translator.ir",
+        "translator.expr",
+        "translator.plainjson",
+        "worker.contract",
+    },
     "worker.local": {"worker.contract"},
     "worker.config": {"translator", "worker.contract", "worker.config_source"},
     "worker.config_source": {"translator"},
@@ -80,6 +91,7 @@ ALLOWED: dict[str, set[str]] = {
     "worker.console": {"translator", "worker.contract", "worker.service", "worker.local"},
     "worker.activities": {
         "translator.rules",
+        "translator.plainjson",
         "worker.contract",
         "worker.config",
         "worker.local",

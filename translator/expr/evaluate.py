@@ -70,20 +70,25 @@ def evaluate_path(path: ir.Path, scope: Scope) -> ir.JSONValue:
 
 
 def evaluate_source(source: ir.Source, scope: Scope) -> ir.JSONValue:
-    """The value of a mapping source: a path's value or a copy of a constant.
+    """The value of a mapping source: a path's value or a constant.
+
+    The value is shared with the data (or the IR), not copied: the interpreter never changes
+    a value once made, and copying made every step of a foreach copy what it read (the whole
+    collection, for ``$input.items``). Use :func:`evaluate_path` for a copy to change.
 
     Raises:
         MissingPathError: see :func:`evaluate_path`.
     """
     if isinstance(source, ir.Path):
-        return evaluate_path(source, scope)
-    return _json_copy(source.value)
+        return _resolve(source, scope)
+    return source.value
 
 
 def evaluate_mappings(mappings: Sequence[ir.Mapping], scope: Scope) -> dict[str, ir.JSONValue]:
     """Build the object a mapping list describes: only its targets, in order, the last one winning.
 
-    A target is one literal key; dots in it do not create nested objects (reference 3.3).
+    A target is one literal key; dots in it do not create nested objects (reference 3.3). The
+    values are shared, as :func:`evaluate_source` says.
 
     Raises:
         MissingPathError: a source path does not exist.

@@ -14,17 +14,21 @@ from temporalio.exceptions import ApplicationError
 
 from translator import rules
 from worker.contract.activities import (
+    LOAD_DEFINITION,
     MINT_TASK_SECRET,
     RESOLVE_FLOW,
     STOP_DETAILS,
+    YIELD,
     ResolvedFlow,
     ResolveFlow,
     StoppedExecution,
     StopReason,
 )
+from worker.contract.snapshots import LoadDefinition, Snapshot
 from worker.service.errors import FlowNotExists
 from worker.service.flows import get_flow
 from worker.service.outcome import of_close_event
+from worker.service.snapshots import read_snapshot
 
 
 @activity.defn(name=RESOLVE_FLOW)
@@ -57,7 +61,8 @@ async def stop_details(request: StoppedExecution) -> StopReason:
         event_filter_type=WorkflowHistoryEventFilterType.CLOSE_EVENT
     ):
         found = await of_close_event(event, client.data_converter)
-        if found is not None and found.status == "Stopped":
+        if found is not None and found.status in ("Stopped", "Failed"):
+            # Failed: Temporal itself ended it (a limit), which is the child's error too.
             return StopReason(error=found.error, cause=found.cause)
     return StopReason()
 
@@ -70,3 +75,26 @@ async def mint_task_secret() -> str:
     per run), so its outputs can be predicted.
     """
     return secrets.token_hex(16)
+
+
+@activity.defn(name=YIELD)
+async def pause() -> None:
+    """Nothing: the interpreter's yield point (a local activity ends the current activation)."""
+
+
+@activity.defn(name=LOAD_DEFINITION)
+async def load_definition(request: LoadDefinition) -> Snapshot:
+    """The stored snapshot of a definition too large to carry (a local activity).
+
+    Raises:
+        ApplicationError: ``FnF.RuntimeError`` (not retried) when the snapshot is gone.
+    """
+    snapshot = await read_snapshot(activity.client(), request.version)
+    if snapshot is None:
+        raise ApplicationError(
+            f"the definition snapshot {request.version} is gone (kept for a year and the "
+            "namespace's retention period)",
+            type=rules.RUNTIME_ERROR,
+            non_retryable=True,
+        )
+    return snapshot

@@ -9,6 +9,7 @@ workflow, so the activity runs once per attempt and reports failures as non-retr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import Awaitable
@@ -18,7 +19,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from translator import rules
+from translator import plainjson, rules
 from worker.activities import tracebacks
 from worker.activities.bindings import (
     DEFAULT_MEMORY_MB,
@@ -46,6 +47,7 @@ class FunctionActivities:
     """
 
     def __init__(self, config: ProjectConfig) -> None:
+        self._local = sorted(key for key, spec in config.functions.items() if spec.local)
         self._http: httpx.AsyncClient | None = None
         self._functions = Functions(config, self._http_client)
 
@@ -99,39 +101,63 @@ class FunctionActivities:
                 else "",
             )
             raise
-        return FunctionResult(value=json_result(raw, call.binding))
+        return FunctionResult(value=json_result(raw, call.binding), local=self._local)
 
 
 def json_result(raw: Any, binding: str) -> Any:
-    """The function's return value as JSON: bytes are UTF-8 text; other values must be JSON.
+    """The function's return value as plain JSON: bytes are UTF-8 text; other values must be
+    JSON (no NaN, no lone surrogates, ...: :mod:`translator.plainjson`), and fit one payload.
 
     Raises:
-        ApplicationError: ``FnF.InvalidLocal`` for a value that cannot be JSON.
+        ApplicationError: ``FnF.InvalidLocal`` for a value that is not plain JSON,
+            ``FnF.DataLimitExceeded`` for one over Temporal's payload limit (the workflow
+            lets no ``catch`` take it).
     """
     if isinstance(raw, bytes | bytearray):
         try:
-            return bytes(raw).decode("utf-8")
+            raw = bytes(raw).decode("utf-8")
         except UnicodeDecodeError:
             raise function_error(
                 rules.INVALID_LOCAL, f"{binding} returned bytes that are not UTF-8"
             ) from None
+    value = raw
+    if plainjson.problem(raw) is not None:  # tuples and dict subclasses become plain JSON
+        with contextlib.suppress(TypeError, ValueError, RecursionError):  # said below
+            value = json.loads(json.dumps(raw, allow_nan=False))
     try:
-        return json.loads(json.dumps(raw, allow_nan=False))
-    except (TypeError, ValueError):
+        plainjson.check(value, "result")
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            plainjson.check(json.loads(value), "result")  # a JSON object in a string
+    except plainjson.NotPlainJSON as exc:
         raise function_error(
-            rules.INVALID_LOCAL, f"{binding} returned a {type(raw).__name__}, which is not JSON"
+            rules.INVALID_LOCAL, f"{binding} returned a value that is not plain JSON: {exc}"
         ) from None
+    except ValueError:
+        pass  # text that is not JSON: the workflow tells the task what it needed
+    size = plainjson.payload_size(value)
+    if size > rules.PAYLOAD_LIMIT:
+        raise function_error(
+            rules.DATA_LIMIT_EXCEEDED,
+            f"{binding} returned {size} bytes, over the {rules.PAYLOAD_LIMIT} bytes one "
+            "result may take",
+        )
+    return value
 
 
 async def _heartbeating(invocation: Awaitable[T]) -> T:
     # Cancellation reaches an activity only through a heartbeat response; without this a
-    # cancelled parallel branch would leave its function running until it returned.
-    task = asyncio.ensure_future(invocation)
+    # cancelled parallel branch would leave its function running until it returned. A timer
+    # (not a task and a wait per call) beats while the invocation runs.
+    loop = asyncio.get_running_loop()
+    handle: asyncio.TimerHandle | None = None
+
+    def beat() -> None:
+        nonlocal handle
+        activity.heartbeat()
+        handle = loop.call_later(HEARTBEAT_SECONDS, beat)
+
+    handle = loop.call_later(HEARTBEAT_SECONDS, beat)
     try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_SECONDS)
-            if done:
-                return task.result()
-            activity.heartbeat()
+        return await invocation
     finally:
-        task.cancel()
+        handle.cancel()

@@ -20,6 +20,10 @@ STOP_DETAILS = "fdl.stop_details"
 """How a stopped execution was stopped (its close event's details)."""
 MINT_TASK_SECRET = "fdl.mint_task_secret"
 """A fresh random secret for one task token (a local activity, so the value is recorded)."""
+LOAD_DEFINITION = "fdl.load_definition"
+"""A definition snapshot (``worker.contract.snapshots``) by its hash (a local activity)."""
+YIELD = "fdl.yield"
+"""A local activity that returns at once: a durable yield point of a long workflow activation."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +59,9 @@ class FunctionResult:
 
     kind: Literal["function_result"] = "function_result"
     value: Any
+    local: list[str] | None = None
+    """The functions the worker that ran this call binds with ``local: true``: from then on the
+    run calls them as local activities (None: a worker of a release before that)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

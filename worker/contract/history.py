@@ -92,5 +92,11 @@ def compact(detail: dict[str, Any], limit: int = rules.EVENT_DETAIL_LIMIT) -> st
     text = json.dumps(detail, ensure_ascii=False, separators=(",", ":"), default=str)
     if len(text) <= limit:
         return text
-    notice = {"truncated": True, "size": len(text), "preview": text[: limit // 2]}
+    return truncated(len(text), text[: limit // 2])
+
+
+def truncated(size: int, preview: str) -> str:
+    """The notice that stands for a detail of ``size`` bytes over the one-event limit: its size
+    and the start of its text (``preview``, at most half the limit)."""
+    notice = {"truncated": True, "size": size, "preview": preview}
     return json.dumps(notice, ensure_ascii=False, separators=(",", ":"))

@@ -86,12 +86,37 @@ def timed_out() -> Outcome:
     return Outcome(status="TimedOut", error=rules.TIMEOUT, cause=TIMED_OUT_CAUSE)
 
 
-def from_stop(details: StopDetails | None, reason: str) -> Outcome:
+SERVER_IDENTITY = "history-service"
+"""The identity Temporal's history service terminates a workflow with when the workflow
+outgrew one of its limits (history events or size, a payload, the state, one write)."""
+
+SERVER_REASONS = {
+    "Workflow history count exceeds limit.": "its history passed Temporal's limit of events "
+    "(51,200 unless the server says otherwise)",
+    "Workflow history size exceeds limit.": "its history passed Temporal's size limit "
+    "(50 MB unless the server says otherwise)",
+    "Workflow mutable state size exceeds limit.": "its state passed Temporal's size limit",
+    "Transaction size exceeds limit.": "one of its steps wrote more than Temporal takes at "
+    "once (4 MB)",
+}
+"""The reasons Temporal ends a workflow with, in plain words."""
+
+
+def from_stop(details: StopDetails | None, reason: str, identity: str = "") -> Outcome:
     """A terminated execution: stopped with the error and cause of its stop request.
 
-    A terminate without fdl's details (another tool, or Temporal itself) keeps its reason
-    as the cause and ``FnF.ExecutionStopped`` as the error.
+    A terminate without fdl's details (another tool) keeps its reason as the cause and
+    ``FnF.ExecutionStopped`` as the error. Temporal itself ending a workflow that outgrew
+    one of its limits is no stop: the execution ``Failed`` with ``FnF.RuntimeError`` and a
+    cause saying which limit.
     """
+    if details is None and (identity == SERVER_IDENTITY or reason in SERVER_REASONS):
+        said = SERVER_REASONS.get(reason, reason or "a limit of the server")
+        return Outcome(
+            status="Failed",
+            error=rules.RUNTIME_ERROR,
+            cause=f"Temporal ended the execution: {said} ({reason})",
+        )
     details = details or StopDetails()
     return Outcome(
         status="Stopped",

@@ -56,11 +56,16 @@ class ResumePoint:
     """Where a continued run of an execution picks up: before a top-level step.
 
     Attributes:
-        step: the name of the top-level step to run next.
-        local: the top-level list's local so far.
-        flow_input: the flow's input after its ``inputMappings``.
+        step: the name of the top-level step to run next (or running, with ``state``).
+        local: the top-level list's local so far (in ``state`` when that is set).
+        flow_input: the flow's input after its ``inputMappings`` (empty when
+            ``flow_input_is_input``).
         next_event_id: the next FDL history event id (``$context.step.eventId`` keeps growing).
         runs: how many runs of the execution came before this one.
+        state: the run parked inside a step: the state of every step list that was running,
+            compressed (``worker.workflow.parking.encode``).
+        flow_input_is_input: the flow's input is the execution input (no ``inputMappings``),
+            which the run carries anyway.
     """
 
     kind: Literal["resume_point"] = "resume_point"
@@ -69,6 +74,8 @@ class ResumePoint:
     flow_input: dict[str, Any]
     next_event_id: int
     runs: int = 1
+    state: str = ""
+    flow_input_is_input: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,8 +88,9 @@ class FlowRun:
         flow_name: the FDL flow name.
         execution_name: the FDL execution name (the workflow id is ``<flow>:<execution>``).
         definition: the compiled flow, ``translator.ir.Flow.to_json()``; ``None`` makes the
-            interpreter resolve the flow's current registered version at start (activity
-            ``fdl.resolve_flow``) and record it in the memo.
+            interpreter load the snapshot ``definition_ref`` names, or without one resolve
+            the flow's current registered version at start (activity ``fdl.resolve_flow``)
+            and record it in the memo.
         input: the execution input (a JSON object).
         version: the content hash of ``definition`` (empty when not known).
         step_data_limit: bytes a step's input, ``$local`` and output may total; beyond it
@@ -90,14 +98,19 @@ class FlowRun:
         history_budget: Temporal history events after which the execution continues as new
             at its next top-level step.
         resume: set on a continued run: where it picks up.
+        definition_ref: the content hash of a definition too large to carry, stored as a
+            snapshot (``worker.contract.snapshots``); every run loads it.
     """
 
+    # Written in this order (worker.contract.converter): the Web UI's Input pane opens on the
+    # execution input, and the definition, the longest field, comes last but one.
+    input: dict[str, Any]
     kind: Literal["flow_run"] = "flow_run"
     flow_name: str
     execution_name: str
-    definition: dict[str, Any] | None = None
-    input: dict[str, Any]
     version: str = ""
     step_data_limit: int = rules.STEP_DATA_LIMIT
     history_budget: int = rules.HISTORY_BUDGET
+    definition_ref: str = ""
+    definition: dict[str, Any] | None = None
     resume: ResumePoint | None = None

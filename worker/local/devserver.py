@@ -76,6 +76,8 @@ class DevServer:
     db_file: Path | None = None
     namespace: str = "default"
     log_file: Path | None = None
+    extra_flags: tuple[str, ...] = ()
+    """More ``temporal server start-dev`` flags (tests lower Temporal's limits with them)."""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -94,6 +96,7 @@ class DevServer:
             "--search-attribute", f"{FLOW_NAME_KEY.name}=Keyword",
             "--log-level", "error",
             *FAST_FLAGS,
+            *self.extra_flags,
         ]  # fmt: skip
         if self.ui_port is None:
             cmd.append("--headless")

@@ -15,14 +15,23 @@ from __future__ import annotations
 
 import atexit
 import gc
+import logging
 import os
 from dataclasses import dataclass
 
 import temporalio.runtime
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
+from worker.contract.converter import DATA_CONVERTER
 from worker.contract.run import DEFAULT_TASK_QUEUE
 
 ADDRESS_ENV = "TEMPORAL_ADDRESS"
@@ -108,10 +117,33 @@ def explicit_task_queue(name: str | None = None) -> str | None:
     return name or os.environ.get(TASK_QUEUE_ENV, "").strip() or None
 
 
+CORE_LOGGER = "temporalio.core"
+"""The Python logger the SDK core's own messages go to (by default the core prints them on
+stdout, where ``fdl run --json`` writes its JSON)."""
+
+_RUNTIME_INSTALLED = False
+
+
+def runtime() -> Runtime:
+    """The SDK runtime every client of this process uses: the core's log lines go through
+    Python logging (stderr), never to stdout.
+
+    It is installed as the default runtime, which :func:`_release_runtime` drops at exit.
+    """
+    global _RUNTIME_INSTALLED
+    if not _RUNTIME_INSTALLED:
+        forwarding = LogForwardingConfig(logger=logging.getLogger(CORE_LOGGER))
+        filter_ = TelemetryFilter(core_level="WARN", other_level="ERROR")
+        telemetry = TelemetryConfig(logging=LoggingConfig(filter=filter_, forwarding=forwarding))
+        Runtime.set_default(Runtime(telemetry=telemetry), error_if_already_set=False)
+        _RUNTIME_INSTALLED = True
+    return Runtime.default()
+
+
 async def connect(
     address: str | None = None, namespace: str | None = None, *, check_namespace: bool = True
 ) -> Client:
-    """A client connected to :func:`target`'s server.
+    """A client connected to :func:`target`'s server, with fdl's data converter and runtime.
 
     Args:
         address: the frontend ``host:port`` (default: :func:`target`).
@@ -126,7 +158,12 @@ async def connect(
     where = target(address, namespace)
     _release_runtime_at_exit()
     try:
-        client = await Client.connect(where.address, namespace=where.namespace)
+        client = await Client.connect(
+            where.address,
+            namespace=where.namespace,
+            runtime=runtime(),
+            data_converter=DATA_CONVERTER,
+        )
     except RuntimeError as exc:
         raise ServerUnreachable(unreachable_message(where.address, exc)) from None
     # Checked once here: a missing namespace would otherwise surface later as "not found"

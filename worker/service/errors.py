@@ -8,6 +8,9 @@ it with the original's status (one table there).
 
 from __future__ import annotations
 
+from typing import Any
+
+from translator import plainjson
 from worker.contract.tokens import INVALID_ARGUMENT, INVALID_TOKEN, TASK_ALREADY_COMPLETED
 
 
@@ -110,3 +113,18 @@ class ConcurrentUpdateError(ServiceError):
     """Another writer changed the flow at the same moment; retry."""
 
     code = "ConcurrentUpdateError"
+
+
+def plain_json(value: Any, what: str) -> None:
+    """Refuse data that is not plain JSON before it enters an execution.
+
+    Raises:
+        InvalidArgument: ``value`` holds NaN, a lone surrogate, ... (see
+            :mod:`translator.plainjson`); the message names ``what`` and the path.
+    """
+    try:
+        plainjson.check(value, what)
+    except plainjson.NotPlainJSON as exc:
+        raise InvalidArgument(
+            f"{exc} (data must be plain JSON: {plainjson.PLAIN_JSON_RULE})"
+        ) from None

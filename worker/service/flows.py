@@ -33,7 +33,8 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from translator.rules import check_name
+from translator.plainjson import payload_size
+from translator.rules import PAYLOAD_LIMIT, check_name
 from worker.contract.registry import (
     HASH_LENGTH,
     HISTORY_LIMIT,
@@ -52,7 +53,12 @@ from worker.contract.run import (
     REGISTRY_DIVISION_KEY,
     definition_workflow_id,
 )
-from worker.service.errors import FlowAlreadyExists, FlowNotExists, FlowVersionNotExists
+from worker.service.errors import (
+    FlowAlreadyExists,
+    FlowNotExists,
+    FlowVersionNotExists,
+    InvalidArgument,
+)
 
 LIST_QUERIES = (
     f"WorkflowType = '{DEFINITION_WORKFLOW}' AND ExecutionStatus = 'Running' "
@@ -186,6 +192,23 @@ def new_version(
     )
 
 
+def fits_the_registry(version: FlowVersion) -> None:
+    """Refuse a version the registry cannot store: it travels in one Temporal payload.
+
+    (Executions of any size start from ``fdl run`` and ``start_flow``, which store a large
+    definition as a snapshot; the registry keeps each version whole.)
+
+    Raises:
+        InvalidArgument: the definition and its source are over the payload limit.
+    """
+    size = payload_size(version.definition) + payload_size(version.source)
+    if size > PAYLOAD_LIMIT:
+        raise InvalidArgument(
+            f"the compiled definition and its source take {size} bytes, over the "
+            f"{PAYLOAD_LIMIT} bytes one registered version may take"
+        )
+
+
 async def create_flow(
     client: Client,
     name: str,
@@ -210,6 +233,7 @@ async def create_flow(
     """
     check_name("flow", name)
     queue = version.task_queue or task_queue
+    fits_the_registry(version)
     state = DefinitionState(
         name=name,
         created=version.created,
@@ -251,6 +275,7 @@ async def update_flow(
     Raises:
         FlowNotExists: no flow of this name is registered.
     """
+    fits_the_registry(version)
     state = await read_state(client, name)
     after = fold(state, version)
     if after == state:

@@ -77,7 +77,7 @@ async def of_close_event(event: HistoryEvent, converter: DataConverter) -> Outco
     if event.HasField("workflow_execution_terminated_event_attributes"):
         terminated = event.workflow_execution_terminated_event_attributes
         details = await _stop_details(converter, terminated.details.payloads)
-        return outcome.from_stop(details, terminated.reason)
+        return outcome.from_stop(details, terminated.reason, terminated.identity)
     if event.HasField("workflow_execution_timed_out_event_attributes"):
         return outcome.timed_out()
     if event.HasField("workflow_execution_canceled_event_attributes"):

@@ -4,7 +4,8 @@ Worker programs call these (``fdl task succeed/fail`` too) with the token a wait
 in their message or event. How a report travels and what the reporter learns:
 
 1. The token is parsed here: not a token of this engine -> :class:`InvalidArgument`. The
-   output must be a JSON object, the error 1-128 characters, the cause at most 4096.
+   output must be a plain JSON object (:mod:`translator.plainjson`) of at most
+   ``PAYLOAD_LIMIT`` bytes, the error 1-128 characters, the cause at most 4096.
 2. The execution the token names is described: none -> :class:`InvalidTaskToken`; it has
    ended (succeeded, failed, stopped, timed out) -> :class:`TaskAlreadyCompleted`.
 3. The report goes to the execution as a Temporal signal: stored durably in its history
@@ -13,7 +14,10 @@ in their message or event. How a report travels and what the reporter learns:
    before them, so the signal has been handled). The execution checks the token against the
    secrets it minted: the first valid report for a waiting attempt is ``accepted``; a later
    or concurrent one, or one for an attempt that timed out / failed / was superseded by a
-   retry, gets :class:`TaskAlreadyCompleted`; a wrong secret gets :class:`InvalidTaskToken`.
+   retry, gets :class:`TaskAlreadyCompleted`; a wrong secret gets :class:`InvalidTaskToken`;
+   an output that would not fit the step data limit with the step's input (or a token of a
+   task that does not wait for a report) gets :class:`InvalidArgument`, and the task keeps
+   waiting for a report it can take.
 5. When no worker answers the query within ``wait`` seconds, the result is ``queued``: the
    report is stored and will be decided (by the same rules, exactly once) when a worker runs.
 """
@@ -30,8 +34,9 @@ from typing import Any, Literal
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
-from translator import rules
+from translator import plainjson, rules
 from worker.contract.tokens import (
+    INVALID_ARGUMENT,
     REPORT_SIGNAL,
     REPORT_STATUS_QUERY,
     TASK_ALREADY_COMPLETED,
@@ -41,7 +46,12 @@ from worker.contract.tokens import (
     TaskToken,
 )
 from worker.service.connection import connect
-from worker.service.errors import InvalidArgument, InvalidTaskToken, TaskAlreadyCompleted
+from worker.service.errors import (
+    InvalidArgument,
+    InvalidTaskToken,
+    TaskAlreadyCompleted,
+    plain_json,
+)
 
 DEFAULT_WAIT = 10.0
 """How long a reporter waits for the execution's decision before answering ``queued``."""
@@ -138,6 +148,8 @@ async def _report(
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:  # it ended after the check above
             raise TaskAlreadyCompleted("the execution has ended") from None
+        if exc.status == RPCStatusCode.INVALID_ARGUMENT:  # Temporal refused the report
+            raise InvalidArgument(f"the report was refused: {exc.message}") from None
         raise
     decision = await _decision(handle, report.report_id, wait)
     queued = ReportResult(status="queued", report_id=report.report_id, execution=handle.id)
@@ -149,6 +161,8 @@ async def _report(
         )
     if decision.error == TASK_ALREADY_COMPLETED:
         raise TaskAlreadyCompleted(decision.message)
+    if decision.error == INVALID_ARGUMENT:
+        raise InvalidArgument(decision.message)
     raise InvalidTaskToken(decision.message)
 
 
@@ -192,10 +206,14 @@ def _output_object(output: dict[str, Any] | str) -> dict[str, Any]:
             raise InvalidArgument("the output is not valid JSON") from None
     if not isinstance(value, dict):
         raise InvalidArgument("the output must be a JSON object")
-    try:
-        return dict(json.loads(json.dumps(value, allow_nan=False)))
-    except (TypeError, ValueError):
-        raise InvalidArgument("the output must be JSON (no NaN, no Python objects)") from None
+    plain_json(value, "output")
+    size = plainjson.payload_size(value)
+    if size > rules.PAYLOAD_LIMIT:
+        raise InvalidArgument(
+            f"the output takes {size} bytes, over the {rules.PAYLOAD_LIMIT} bytes a report "
+            "may carry"
+        )
+    return value
 
 
 class TaskReporter:

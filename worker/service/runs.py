@@ -30,7 +30,8 @@ from temporalio.exceptions import (
 )
 
 from translator import ir
-from translator.rules import STEP_DATA_LIMIT, check_name
+from translator.plainjson import utf8_size
+from translator.rules import INLINE_DEFINITION_LIMIT, STEP_DATA_LIMIT, check_name
 from worker.contract.outcome import Outcome
 from worker.contract.registry import content_hash
 from worker.contract.run import (
@@ -41,8 +42,9 @@ from worker.contract.run import (
     workflow_id,
 )
 from worker.service import outcome
-from worker.service.errors import ExecutionAlreadyExists
+from worker.service.errors import ExecutionAlreadyExists, plain_json
 from worker.service.links import execution_link
+from worker.service.snapshots import keep_snapshot
 
 STEP_DATA_LIMIT_ENV = "FDL_STEP_DATA_LIMIT"
 """Environment variable that sets the step data limit of the executions a client starts."""
@@ -78,22 +80,29 @@ async def start_flow(
 ) -> StartedExecution:
     """Start an execution; a running execution of the same name is returned as it is.
 
-    The execution carries ``definition`` and records ``version`` (default: its content
-    hash) in its memo, so it keeps running this definition whatever happens to the flow;
+    The execution carries ``definition`` (a large one by reference: see
+    :mod:`worker.contract.snapshots`) and records ``version`` (default: its content hash) in
+    its memo, so it keeps running this definition whatever happens to the flow;
     ``memo`` adds entries (the qualifier it was started with).
 
     Raises:
         ExecutionAlreadyExists: an execution with this name has finished.
+        InvalidArgument: the input is not plain JSON (NaN, a lone surrogate, ...).
         ValueError: the flow or execution name is not legal.
     """
     check_name("flow", flow_name)
     name = check_name("execution", execution_name) if execution_name else str(uuid.uuid4())
+    plain_json(input, "input")
     document = definition.to_json()
     version = version or content_hash(document)
+    reference = ""
+    if utf8_size(document) > INLINE_DEFINITION_LIMIT:
+        reference = await keep_snapshot(client, document)
     run = FlowRun(
         flow_name=flow_name,
         execution_name=name,
-        definition=document,
+        definition=None if reference else document,
+        definition_ref=reference,
         input=input,
         version=version,
         step_data_limit=step_data_limit(),

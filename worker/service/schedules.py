@@ -43,7 +43,7 @@ from translator.cron import CronSchedule, next_fire_times, parse_cron
 from translator.rules import check_name
 from worker.contract.run import DEFAULT_TASK_QUEUE, FLOW_NAME_KEY
 from worker.contract.schedules import TRIGGER_WORKFLOW, ScheduledStart, execution_name
-from worker.service.errors import ScheduleAlreadyExists, ScheduleNotExists
+from worker.service.errors import ScheduleAlreadyExists, ScheduleNotExists, plain_json
 from worker.service.flows import get_flow
 from worker.service.schedule_spec import (
     DEFAULT_CATCHUP_WINDOW,
@@ -234,6 +234,7 @@ async def create_schedule(
         FlowNotExists: no flow of that name is registered.
     """
     sid = check_names(flow_name, schedule_name)
+    plain_json(payload or {}, "payload")
     start = ScheduledStart(
         flow_name=flow_name,
         schedule_name=schedule_name,
@@ -288,6 +289,8 @@ async def update_schedule(
     handle = client.get_schedule_handle(check_names(flow_name, schedule_name))
     if cron is not None:
         parse_schedule_cron(cron)
+    if payload is not None:
+        plain_json(payload, "payload")
     policy = parse_overlap(overlap) if overlap is not None else None
 
     async def change(update: ScheduleUpdateInput) -> ScheduleUpdate:

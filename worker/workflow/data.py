@@ -9,12 +9,14 @@ cause naming the step, the place and the path.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from translator import ir, rules
+from temporalio import workflow
+
+from translator import ir, plainjson, rules
 from translator.expr import MissingPathError, Scope, evaluate_mappings, evaluate_source
-from worker.workflow import errors
+from worker.workflow import errors, patches
 from worker.workflow.records import JSONObject
 
 
@@ -105,6 +107,11 @@ def as_local(result: Any, where: str) -> JSONObject:
         except ValueError:
             value = result
     if isinstance(value, dict):
+        problem = plainjson.problem(value)
+        if problem is not None and workflow.patched(patches.DATA_GUARDS):
+            raise errors.FlowError(
+                rules.INVALID_LOCAL, f"{where}: the task result is not plain JSON: {problem}"
+            )
         return value
     shown = json.dumps(result, ensure_ascii=False)
     if len(shown) > 200:
@@ -136,7 +143,12 @@ def context(
 
 
 def check_step_size(
-    path: str, own_input: JSONObject, local: Any, output: JSONObject, limit: int
+    path: str,
+    own_input: JSONObject,
+    local: Any,
+    output: JSONObject,
+    limit: int,
+    size: Callable[[Any], int] = plainjson.utf8_size,
 ) -> None:
     """Fail the execution when a step's data outgrows ``limit`` bytes (compact UTF-8 JSON).
 
@@ -145,7 +157,7 @@ def check_step_size(
     """
     if limit <= 0:
         return
-    sizes = [_json_size(value) for value in (own_input, local, output)]
+    sizes = [size(value) for value in (own_input, local, output)]
     if sum(sizes) > limit:
         raise errors.UncatchableError(
             rules.DATA_LIMIT_EXCEEDED,
@@ -154,5 +166,7 @@ def check_step_size(
         )
 
 
-def _json_size(value: Any) -> int:
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+def least_local_size(count: int) -> int:
+    """The fewest bytes the ``$local`` of a parallel or foreach of ``count`` lists takes:
+    ``[{},{},...]``."""
+    return 3 * count + 1 if count else 2

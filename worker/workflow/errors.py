@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 from translator import rules
+from worker.workflow import patches
 
 
 class FlowError(Exception):
@@ -84,10 +86,18 @@ def from_activity_error(exc: ActivityError, *, step_path: str) -> FlowError:
         exc: the error ``workflow.execute_activity`` raised.
         step_path: the task's step path, used in causes the engine writes itself.
     """
-    cause = exc.cause
+    return from_failure(exc.cause or exc, step_path=step_path)
+
+
+def from_failure(cause: BaseException, *, step_path: str) -> FlowError:
+    """The FDL error of an activity's failure (the ``cause`` of an ``ActivityError``, or what
+    a local activity raises: its ``ApplicationError`` itself)."""
     if isinstance(cause, ApplicationError):
+        if cause.type == rules.DATA_LIMIT_EXCEEDED and workflow.patched(patches.DATA_GUARDS):
+            # The function's result cannot be carried at all: no retry or catch can help.
+            return UncatchableError(rules.DATA_LIMIT_EXCEEDED, cause.message)
         return FlowError(cause.type or rules.FC_UNKNOWN, cause.message, origin=user_failure(cause))
     if isinstance(cause, TimeoutError):
         kind = cause.type.name.lower().replace("_", "-") if cause.type else "activity"
         return FlowError(rules.TASK_TIMEOUT, f"task {step_path} timed out ({kind} timeout)")
-    return FlowError(rules.FC_UNKNOWN, f"task {step_path} failed: {cause or exc}")
+    return FlowError(rules.FC_UNKNOWN, f"task {step_path} failed: {cause}")

@@ -17,21 +17,25 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, NoReturn
 
 from temporalio import workflow
-from temporalio.common import RawValue
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RawValue, RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
-from translator import ir, rules
+from translator import ir, plainjson, rules
 from translator.expr import Scope
+from worker.contract.activities import LOAD_DEFINITION
 from worker.contract.run import VERSION_MEMO, FlowRun, ResumePoint
+from worker.contract.snapshots import LoadDefinition, Snapshot, unpack
 from worker.contract.tokens import REPORT_SIGNAL, REPORT_STATUS_QUERY, ReportDecision, TaskReport
-from worker.workflow import data, errors
+from worker.workflow import data, errors, parking, patches
 from worker.workflow.callback_book import CallbackBook
+from worker.workflow.parking import ListState, Parked
 from worker.workflow.records import JSONObject
 from worker.workflow.resolve import resolve_flow
-from worker.workflow.steps.runtime import ContinueAsNew, Runtime
+from worker.workflow.steps.runtime import Runtime
 from worker.workflow.steps.sequence import run_steps
 
 
@@ -46,7 +50,12 @@ class FlowInterpreter:
     def report_task(self, report: TaskReport) -> None:
         """A task report (``fdl task succeed/fail``): checked against the minted tokens."""
         info = workflow.info()
-        decision = self.callbacks.receive(report, info.workflow_id, info.run_id)
+        decision = self.callbacks.receive(
+            report,
+            info.workflow_id,
+            info.run_id,
+            guards=lambda: workflow.patched(patches.DATA_GUARDS),
+        )
         if decision.status != "accepted":
             workflow.logger.info("report %s refused: %s", report.report_id, decision.message)
 
@@ -99,15 +108,16 @@ async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> 
         FlowError: the execution failed.
     """
     definition = flow_run.definition
-    if definition is None:
+    if definition is None and flow_run.definition_ref:
+        definition = await load_snapshot(flow_run.definition_ref)
+    elif definition is None:
         definition = await resolve_definition(flow_run.flow_name)
     try:
         flow = ir.Flow.from_json(definition)
     except (ValueError, TypeError) as exc:
         raise errors.runtime_error(f"the flow definition cannot be run: {exc}") from None
-    if not isinstance(flow_run.input, dict):
-        raise errors.runtime_error("the execution input must be a JSON object")
     resume = flow_run.resume
+    check_input(flow_run.input, first_run=resume is None)
     rt = Runtime(
         flow_name=flow_run.flow_name,
         execution_name=flow_run.execution_name,
@@ -121,44 +131,114 @@ async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> 
     context = rt.context()
     flow_input = flow_run.input
     if resume is not None:
-        flow_input = resume.flow_input
+        flow_input = flow_run.input if resume.flow_input_is_input else resume.flow_input
     elif flow.input_mappings is not None:
         scope = Scope(input=flow_input, local={}, context=context, dollar=flow_input)
         flow_input = data.mapped(flow.input_mappings, scope, "flow: inputMappings")
     try:
-        result = await run_steps(
-            rt, flow.steps, flow_input, "", resume=(resume.step, resume.local) if resume else None
-        )
-    except ContinueAsNew as point:
-        continue_as_new(flow_run, definition, rt, point, flow_input)
-    if flow.output_mappings is None:
-        return result.local
-    scope = Scope(input=flow_input, local=result.local, context=context, dollar=flow_input)
-    return data.mapped(flow.output_mappings, scope, "flow: outputMappings")
+        result = await run_steps(rt, flow.steps, flow_input, "", resume=resume_state(resume))
+    except Parked as parked:
+        await rt.pacing.settle()
+        continue_as_new(flow_run, definition, rt, parked.state, flow_input)
+    await rt.pacing.settle()
+    output = result.local
+    if flow.output_mappings is not None:
+        scope = Scope(input=flow_input, local=result.local, context=context, dollar=flow_input)
+        output = data.mapped(flow.output_mappings, scope, "flow: outputMappings")
+    rt.check_payload(output, "flow: output", "the execution output")
+    return output
+
+
+def check_input(execution_input: object, *, first_run: bool) -> None:
+    """Fail an execution whose input is not a plain JSON object.
+
+    Clients refuse such input before they start anything; this catches executions started
+    by other means (another SDK, the Temporal CLI). A continued run's input was checked by
+    the first run.
+
+    Raises:
+        FlowError: ``FnF.RuntimeError``.
+    """
+    if not isinstance(execution_input, dict):
+        raise errors.runtime_error("the execution input must be a JSON object")
+    if not first_run:
+        return
+    problem = plainjson.problem(execution_input)
+    if problem is not None and workflow.patched(patches.DATA_GUARDS):
+        raise errors.runtime_error(f"the execution input is not plain JSON: {problem}")
+
+
+def resume_state(resume: ResumePoint | None) -> ListState | None:
+    """Where the flow's own step list picks up in a continued run."""
+    if resume is None:
+        return None
+    if resume.state:
+        return parking.decode(resume.state)
+    return ListState(step=resume.step, local=resume.local)
 
 
 def continue_as_new(
     flow_run: FlowRun,
     definition: dict[str, Any],
     rt: Runtime,
-    point: ContinueAsNew,
+    state: ListState,
     flow_input: JSONObject,
 ) -> NoReturn:
-    """End this run; a new run of the same execution picks up before ``point.step``.
+    """End this run; a new run of the same execution picks up where ``state`` says.
 
     The definition travels along (a new run never looks the flow up again), and so do the
-    FDL event counter and the number of runs so far.
+    FDL event counter and the number of runs so far. A run that parked between top-level
+    steps carries the step and the local as earlier releases did; one that parked inside a
+    step carries the whole state tree, compressed.
+
+    Raises:
+        UncatchableError: ``FnF.DataLimitExceeded`` when what the next run needs does not
+            fit one Temporal payload.
     """
     runs = flow_run.resume.runs + 1 if flow_run.resume else 1
-    workflow.logger.info("continuing as new before step %s (run %d)", point.step, runs + 1)
+    workflow.logger.info("continuing as new at step %s (run %d)", state.step, runs + 1)
+    same_input = flow_input is flow_run.input
     resume = ResumePoint(
-        step=point.step,
-        local=point.local,
-        flow_input=flow_input,
+        step=state.step,
+        local=state.local if state.inside is None else {},
+        flow_input={} if same_input else flow_input,
         next_event_id=rt.history.next_id,
         runs=runs,
+        state=parking.encode(state) if state.inside is not None else "",
+        flow_input_is_input=same_input,
     )
-    workflow.continue_as_new(dataclasses.replace(flow_run, definition=definition, resume=resume))
+    carried = None if flow_run.definition_ref else definition  # a snapshot stays where it is
+    run = dataclasses.replace(flow_run, definition=carried, resume=resume)
+    parts = (run.input, resume.flow_input, resume.local, carried)
+    size = len(resume.state) + sum(plainjson.payload_size(part) for part in parts)
+    if size > rules.PAYLOAD_LIMIT and workflow.patched(patches.DATA_GUARDS):
+        raise errors.UncatchableError(
+            rules.DATA_LIMIT_EXCEEDED,
+            f"the execution's state takes {size} bytes, over the {rules.PAYLOAD_LIMIT} bytes "
+            "Temporal takes in one payload: it cannot continue in a new run",
+        )
+    workflow.continue_as_new(run)
+
+
+async def load_snapshot(version: str) -> dict[str, Any]:
+    """The definition of a run that refers to a snapshot (local activity, one event).
+
+    Raises:
+        FlowError: ``FnF.RuntimeError`` when the snapshot is gone.
+    """
+    try:
+        snapshot: Snapshot = await workflow.execute_local_activity(
+            LOAD_DEFINITION,
+            LoadDefinition(version=version),
+            result_type=Snapshot,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_attempts=5),
+            summary=f"load definition {version}",
+        )
+    except (ActivityError, ApplicationError) as exc:
+        cause = exc.cause if isinstance(exc, ActivityError) and exc.cause else exc
+        raise errors.from_failure(cause, step_path="load definition") from None
+    return unpack(snapshot.definition)
 
 
 async def resolve_definition(flow_name: str) -> dict[str, Any]:

@@ -13,8 +13,9 @@ keep their type and step but not their detail.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -28,7 +29,12 @@ from worker.contract.history import (
     HistoryRequest,
     compact,
     timestamp,
+    truncated,
 )
+from worker.workflow.sizes import Sizer
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+OMITTED = '{"omitted":"detail budget of this execution exhausted"}'
 
 EXECUTION_BUDGET = 16 * 1024 * 1024
 """Characters of details one execution keeps in memory; later events keep no detail."""
@@ -48,8 +54,12 @@ class Recorder:
         *,
         budget: int = EXECUTION_BUDGET,
         first_id: int = 1,
+        sizer: Sizer | None = None,
     ) -> None:
         self._clock = clock
+        self._last_moment: datetime | None = None
+        self._last_time = ""
+        self._sizer = sizer
         self._offset = first_id - 1
         self._budget = budget
         self._used = 0
@@ -66,21 +76,41 @@ class Recorder:
         self, type: str, step: str = "", detail: dict[str, Any] | None = None, schedule_id: int = 0
     ) -> int:
         """Add an event; returns its id."""
-        text = compact(detail) if detail else "{}"
+        text = self._text(detail)
         if self._used + len(text) > self._budget:
             self._omitted = True
-            text = '{"omitted":"detail budget of this execution exhausted"}'
+            text = OMITTED
         self._used += len(text)
+        moment = self._clock()
+        if moment != self._last_moment:  # many events share one workflow time
+            self._last_moment, self._last_time = moment, timestamp(moment)
         event = Event(
             id=self.next_id,
             type=type,
             step=step,
-            time=timestamp(self._clock()),
+            time=self._last_time,
             schedule_id=schedule_id,
             detail=text,
         )
         self.events.append(event)
         return event.id
+
+    def _text(self, detail: dict[str, Any] | None) -> str:
+        # Never more work than the text kept: nothing once the budget is spent, the start of
+        # the text for a detail over the one-event limit (the step of a foreach iteration has
+        # the whole collection in its input).
+        if not detail:
+            return "{}"
+        if self._used >= self._budget:
+            return OMITTED
+        if self._sizer is not None:
+            try:
+                size = self._sizer.size(detail)
+            except (TypeError, ValueError):  # not JSON: compact() shows it with str()
+                size = 0
+            if size > rules.EVENT_DETAIL_LIMIT:
+                return truncated(size, self._sizer.start(detail, rules.EVENT_DETAIL_LIMIT // 2))
+        return compact(detail)
 
     def page(self, request: HistoryRequest) -> HistoryPage:
         """The events after ``request.after``, at most ``request.limit`` or about a megabyte."""
@@ -127,18 +157,36 @@ class Recorder:
         self.record(kind, path, {"error": error, "cause": cause}, scheduled)
 
 
+def loop_clock(loop: asyncio.AbstractEventLoop) -> Callable[[], datetime]:
+    """Workflow time as a datetime, made again only when the time has moved."""
+    last: list[Any] = [None, None]
+
+    def now() -> datetime:
+        seconds = loop.time()
+        if seconds != last[0]:
+            last[0], last[1] = seconds, EPOCH + timedelta(seconds=seconds)
+        moment: datetime = last[1]
+        return moment
+
+    return now
+
+
 def install(recorder: Recorder) -> None:
     """Answer the ``fdl.history`` query of the current workflow from ``recorder``."""
     workflow.set_query_handler(HISTORY_QUERY, recorder.page)
 
 
-def workflow_recorder(execution_input: dict[str, Any], first_id: int = 1) -> Recorder:
+def workflow_recorder(
+    execution_input: dict[str, Any], first_id: int = 1, sizer: Sizer | None = None
+) -> Recorder:
     """A recorder on workflow time, serving the query, with ``ExecutionStarted`` recorded.
 
     A run continued from an earlier one (``first_id`` > 1) numbers on from where that run
     stopped and records no second ``ExecutionStarted``; it holds only its own events.
     """
-    recorder = Recorder(workflow.now, first_id=first_id)
+    # The workflow's event loop keeps workflow time; reading it there costs less than
+    # workflow.now() for every event.
+    recorder = Recorder(loop_clock(asyncio.get_running_loop()), first_id=first_id, sizer=sizer)
     install(recorder)
     if first_id == 1:
         recorder.record("ExecutionStarted", "", {"input": execution_input})

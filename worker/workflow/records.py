@@ -59,13 +59,22 @@ class ListResult:
 
 @dataclass(slots=True)
 class OpenTask:
-    """One minted token in the workflow: its secret, its step, and how it ended."""
+    """One minted token in the workflow: its secret, its step, and how it ended.
+
+    Attributes:
+        waits: the attempt waits for a report (``waitForCallback``); a token of another
+            pattern only names the attempt, and reports for it are refused.
+        room: bytes a reported output may take (the step data limit less the step's input);
+            0 means no limit.
+    """
 
     secret: str
     step: str
     state: Literal["waiting", "reported", "ended"] = "waiting"
     ended_because: str = ""
     report: TaskReport | None = None
+    waits: bool = True
+    room: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,24 +11,38 @@ from __future__ import annotations
 from translator import ir
 from translator.expr import evaluate_condition
 from worker.workflow import data
+from worker.workflow.parking import ChoiceState, Parked, StepState
 from worker.workflow.records import Outcome, StepCall
 from worker.workflow.steps.runtime import Runtime
 
+DEFAULT = -1
+"""The option number of ``default`` in a parked choice's state."""
 
-async def execute(rt: Runtime, step: ir.ChoiceStep, call: StepCall) -> Outcome:
+
+async def execute(
+    rt: Runtime, step: ir.ChoiceStep, call: StepCall, resume: StepState | None = None
+) -> Outcome:
     """Pick the option, run its steps, and report the branch local and the ``goto``."""
-    option = pick(step, call)
+    if isinstance(resume, ChoiceState):
+        number = resume.option
+        inner = resume.inner
+    else:
+        number, inner = pick(step, call), None
+    option = step.default if number == DEFAULT else step.choices[number]
     if option is None:
         return Outcome()
-    result = await rt.run_list(option.steps, call.input, f"{call.path}/")
+    try:
+        result = await rt.run_list(option.steps, call.input, f"{call.path}/", inner)
+    except Parked as parked:
+        raise Parked(ChoiceState(option=number, inner=parked.state)) from None
     goto = None if result.succeeded else option.goto
     return Outcome(local=result.local, goto=goto)
 
 
-def pick(step: ir.ChoiceStep, call: StepCall) -> ir.ChoiceOption | None:
-    """The first option whose condition holds, else the default (which may be ``None``)."""
+def pick(step: ir.ChoiceStep, call: StepCall) -> int:
+    """The number of the first option whose condition holds, else :data:`DEFAULT`."""
     scope = data.own_scope(call.input, call.context)
-    for option in step.choices:
+    for number, option in enumerate(step.choices):
         if option.condition is None or evaluate_condition(option.condition, scope):
-            return option
-    return step.default
+            return number
+    return DEFAULT

@@ -16,9 +16,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
-from translator import ir, rules
+from translator import ir, plainjson, rules
 from worker.contract.activities import SEND_MESSAGE, MessageSent, SendMessage
-from worker.workflow import data, errors
+from worker.workflow import data, errors, patches
 from worker.workflow.records import JSONObject, StepCall
 from worker.workflow.steps import waiting
 from worker.workflow.steps.runtime import Runtime
@@ -28,22 +28,50 @@ SEND_TIMEOUT = timedelta(seconds=60)
 _ONE_ATTEMPT = RetryPolicy(maximum_attempts=1)
 
 
-async def send_attempt(rt: Runtime, step: ir.TaskStep, call: StepCall, number: int) -> JSONObject:
+async def attempt(rt: Runtime, step: ir.TaskStep, call: StepCall, number: int) -> JSONObject:
+    """Attempt ``number`` of a task sending to an MNS queue or topic, between its
+    ``TaskScheduled`` and ``TaskSucceeded`` / ``TaskFailed`` events."""
+    waits = step.pattern == "waitForCallback"
+    arn = (
+        step.resource.arn if isinstance(step.resource, ir.QueueResource | ir.TopicResource) else ""
+    )
+    async with rt.work(needed=not waits):
+        scheduled = rt.history.task_scheduled(
+            call.path, {"resourceArn": arn, "pattern": step.pattern, "attempt": number}
+        )
+        try:
+            local = await send_attempt(rt, step, call)
+        except errors.FlowError as err:
+            timed_out = err.error == rules.TASK_TIMEOUT
+            rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
+            raise
+    rt.history.task_succeeded(call.path, scheduled, local)
+    return local
+
+
+async def send_attempt(rt: Runtime, step: ir.TaskStep, call: StepCall) -> JSONObject:
     """One attempt of a task sending to an MNS queue or topic."""
     if step.pattern == "waitForCallback":
 
         async def submit(own_input: JSONObject) -> None:
-            sent = await send(step, call, own_input)
+            async with rt.work(parkable=False):
+                sent = await send(rt, step, call, own_input)
             rt.history.task_submitted(call.path, sent.as_local())
 
         return await waiting.wait_attempt(rt, step, call, submit)
-    sent = await send(step, call, call.input)
+    sent = await send(rt, step, call, call.input)
     return sent.as_local()
 
 
-async def send(step: ir.TaskStep, call: StepCall, own_input: JSONObject) -> MessageSent:
+async def send(
+    rt: Runtime, step: ir.TaskStep, call: StepCall, own_input: JSONObject
+) -> MessageSent:
     """Send the step's message (``serviceParams`` over the attempt's input)."""
     request = message_for(step, own_input, call.context, call.path)
+    rt.check_payload({"body": request.body}, call.path, "the message")
+    bad = plainjson.problem(request.body)
+    if bad is not None and rt.pacing.switch(patches.DATA_GUARDS):
+        raise errors.runtime_error(f"{call.path}: the message body is not text: {bad}")
     try:
         sent: MessageSent = await workflow.execute_activity(
             SEND_MESSAGE,

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import assert_never
 
-from translator import ir
-from worker.workflow import data, errors
+from translator import ir, rules
+from worker.workflow import data, errors, patches
+from worker.workflow.parking import ListState, Parked, StepProgress, StepState
 from worker.workflow.records import JSONObject, ListResult, Outcome, StepCall
 from worker.workflow.steps import choice, concurrent, simple, task
-from worker.workflow.steps.runtime import ContinueAsNew, Runtime
+from worker.workflow.steps.runtime import Runtime
 
 
 async def run_steps(
@@ -23,7 +24,7 @@ async def run_steps(
     list_input: JSONObject,
     prefix: str,
     *,
-    resume: tuple[str, JSONObject] | None = None,
+    resume: ListState | None = None,
 ) -> ListResult:
     """Run a step list to its end.
 
@@ -32,35 +33,41 @@ async def run_steps(
         steps: the list (the flow's steps, a branch, an iteration, a choice option).
         list_input: the input of the list's parent (children see it merged with the local).
         prefix: the step path prefix of the list, e.g. ``""`` or ``"fanOut[3]/"``.
-        resume: for the flow's own list in a continued run: the step to start at and the
-            local so far.
+        resume: in a continued run, the state the list parked in: the step to go on at (and
+            its progress, when it was running) and the local so far.
 
     Returns:
         The list's local (the merged outputs of the steps that ran) and whether a ``succeed``
         step ended it.
 
     Raises:
-        ContinueAsNew: between two top-level steps, once the run's history is long enough.
+        Parked: the run is parking (continuing as new); the state says where this list is.
     """
     local: JSONObject = {}
     pc = 0
+    progress: StepProgress | None = None
     if resume is not None:
-        pc = rt.index_of(steps, resume[0], "resume")
-        local = dict(resume[1])
-    ran = 0
+        pc = rt.index_of(steps, resume.step, "resume")
+        local = dict(resume.local)
+        progress = resume.inside
     while pc < len(steps):
         step = steps[pc]
-        if not prefix and ran and rt.continue_as_new_due():
-            # Only between top-level steps: nothing runs then, so the list's position and
-            # local are the whole state (a loop of steps at the top is the long-lived case).
-            raise ContinueAsNew(step.name, local)
-        ran += 1
-        output, outcome = await run_step(rt, step, list_input, local, prefix + step.name)
-        local.update(output)
+        path = prefix + step.name
+        if progress is None:
+            if rt.park_due(top_level=not prefix):
+                raise Parked(ListState(step=step.name, local=local))
+            await rt.pacing.pace()
+        try:
+            output, outcome = await run_step(rt, step, list_input, local, path, progress)
+        except Parked as parked:
+            raise Parked(ListState(step=step.name, local=local, inside=parked.state)) from None
+        progress = None
+        # A new local per step: values are never changed once made (see worker.workflow.sizes).
+        local = {**local, **output}
         if outcome.stop:
             return ListResult(local=local, succeeded=True)
         if outcome.goto is not None:
-            pc = rt.index_of(steps, outcome.goto, prefix + step.name)
+            pc = rt.index_of(steps, outcome.goto, path)
         elif step.end:
             break
         else:
@@ -69,19 +76,31 @@ async def run_steps(
 
 
 async def run_step(
-    rt: Runtime, step: ir.Step, parent_input: JSONObject, parent_local: JSONObject, path: str
+    rt: Runtime,
+    step: ir.Step,
+    parent_input: JSONObject,
+    parent_local: JSONObject,
+    path: str,
+    progress: StepProgress | None = None,
 ) -> tuple[JSONObject, Outcome]:
     """Enter one step: build its input, run its executor, and compute its output.
 
     A task step's ``catch`` covers every error of the step: its mappings as well as its
-    attempts (reference 3.6: a missing path is catchable on task steps).
+    attempts (reference 3.6: a missing path is catchable on task steps). A step resumed in a
+    continued run (``progress``) was entered by the run that parked it: its input is built
+    again the same way (same ``$context``), and it goes on from its state.
+
+    Raises:
+        Parked: the step stopped because the run is parking; its progress is the state.
     """
-    context = rt.enter(step, path)
+    resumed = progress.entered if progress else 0
+    context = rt.enter(step, path, resumed)
     own_input: JSONObject = {}
-    entered = 0
+    entered = resumed
     try:
         own_input = data.step_input(step.input_mappings, parent_input, parent_local, context, path)
-        entered = rt.history.step_entered(path, own_input)
+        if not resumed:
+            entered = rt.history.step_entered(path, own_input)
         call = StepCall(
             path=path,
             input=own_input,
@@ -89,12 +108,19 @@ async def run_step(
             parent_input=parent_input,
             parent_local=parent_local,
         )
-        outcome = await execute(rt, step, call)
+        if not resumed:
+            check_room(rt, step, call)
+        try:
+            outcome = await execute(rt, step, call, progress.state if progress else None)
+        except Parked as parked:
+            raise Parked(StepProgress(entered=entered, state=parked.state)) from None
         default = {} if isinstance(step, ir.ParallelStep | ir.ForeachStep) else outcome.local
         output = data.step_output(
             step.output_mappings, own_input, outcome.local, default, context, path
         )
-        data.check_step_size(path, own_input, outcome.local, output, rt.step_data_limit)
+        data.check_step_size(
+            path, own_input, outcome.local, output, rt.step_data_limit, rt.sizer.size
+        )
         rt.history.step_exited(path, entered, output)
         return output, outcome
     except errors.FlowError as err:
@@ -112,21 +138,57 @@ async def run_step(
         rt.leave(path)
 
 
-async def execute(rt: Runtime, step: ir.Step, call: StepCall) -> Outcome:
-    """Run the executor of the step's kind."""
+def check_room(rt: Runtime, step: ir.Step, call: StepCall) -> None:
+    """Fail a step before it starts work when its data cannot fit the step data limit.
+
+    Its input is known, and so is the least its ``$local`` will take (``[{},{},...]`` for a
+    foreach of *n* items): a foreach whose results cannot fit fails before its first call,
+    not after running them all.
+
+    Raises:
+        UncatchableError: ``FnF.DataLimitExceeded``.
+    """
+    limit = rt.step_data_limit
+    if limit <= 0:
+        return
+    count: int | None = None
+    if isinstance(step, ir.ForeachStep):
+        try:
+            count = len(concurrent.read_collection(step, call))
+        except errors.FlowError:
+            return  # the foreach itself reports it
+    elif isinstance(step, ir.ParallelStep):
+        count = len(step.branches)
+    least_local = data.least_local_size(count) if count is not None else 2
+    input_size = rt.sizer.size(call.input)
+    if input_size + least_local + 2 <= limit or not rt.pacing.switch(patches.DATA_GUARDS):
+        return
+    items = f" of {count} lists" if count is not None else ""
+    raise errors.UncatchableError(
+        rules.DATA_LIMIT_EXCEEDED,
+        f"{call.path}: the step cannot fit the step data limit of {limit} bytes: its input "
+        f"takes {input_size} bytes and its $local{items} at least {least_local}; it fails "
+        "before it starts",
+    )
+
+
+async def execute(
+    rt: Runtime, step: ir.Step, call: StepCall, resume: StepState | None = None
+) -> Outcome:
+    """Run the executor of the step's kind (from ``resume``, its parked state, if given)."""
     match step:
         case ir.TaskStep():
-            return await task.execute(rt, step, call)
+            return await task.execute(rt, step, call, resume)
         case ir.PassStep():
             return Outcome()
         case ir.WaitStep():
-            return await simple.wait(step, call)
+            return await simple.wait(rt, step, call, resume)
         case ir.ChoiceStep():
-            return await choice.execute(rt, step, call)
+            return await choice.execute(rt, step, call, resume)
         case ir.ParallelStep():
-            return await concurrent.parallel(rt, step, call)
+            return await concurrent.parallel(rt, step, call, resume)
         case ir.ForeachStep():
-            return await concurrent.foreach(rt, step, call)
+            return await concurrent.foreach(rt, step, call, resume)
         case ir.SucceedStep():
             return Outcome(stop=True)
         case ir.FailStep():

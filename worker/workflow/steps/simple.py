@@ -14,15 +14,39 @@ from temporalio import workflow
 
 from translator import ir, rules
 from worker.workflow import data, errors
+from worker.workflow.parking import Parked, StepState, WaitState
 from worker.workflow.records import Outcome, StepCall
+from worker.workflow.steps.runtime import Runtime
 
 
-async def wait(step: ir.WaitStep, call: StepCall) -> Outcome:
+async def wait(
+    rt: Runtime, step: ir.WaitStep, call: StepCall, resume: StepState | None = None
+) -> Outcome:
     """Sleep for ``duration`` seconds or until ``timestamp`` on a durable timer.
+
+    When the run parks meanwhile, the wait parks with the time it waits until, and the next
+    run sleeps the rest.
 
     Raises:
         FlowError: ``FnF.RuntimeError`` for a missing path, a value that is not a duration or
             an RFC 3339 timestamp with a time zone, or a wait longer than 2 days.
+    """
+    if isinstance(resume, WaitState):
+        seconds = resume.until - workflow.time()
+    else:
+        seconds = wait_seconds(step, call)
+    if seconds > 0:
+        until = workflow.time() + seconds
+        if not await rt.pacing.sleep(seconds, call.path):
+            raise Parked(WaitState(until=until))
+    return Outcome()
+
+
+def wait_seconds(step: ir.WaitStep, call: StepCall) -> float:
+    """The seconds a wait step waits (negative for a timestamp in the past).
+
+    Raises:
+        FlowError: see :func:`wait`.
     """
     scope = data.own_scope(call.input, call.context)
     if step.duration is not None:
@@ -38,9 +62,7 @@ async def wait(step: ir.WaitStep, call: StepCall) -> Outcome:
             f"{call.path}: wait of {seconds:g} seconds exceeds the 2-day maximum "
             f"({rules.MAX_WAIT_SECONDS:g} s)"
         )
-    if seconds > 0:
-        await workflow.sleep(seconds, summary=call.path)
-    return Outcome()
+    return seconds
 
 
 def duration_seconds(value: Any, path: str) -> float:

@@ -91,7 +91,9 @@ async def wait_attempt(rt: Runtime, step: ir.TaskStep, call: StepCall, number: i
         child_input, name = child_params(rt, step, child_call, number)
         detail = {"resourceArn": resource.arn, "pattern": step.pattern, "attempt": number}
         scheduled = rt.history.task_scheduled(call.path, {**detail, "executionName": name})
-        await _start(resource.flow, name, child_input, call.path, keep=True)
+        rt.check_payload(child_input, call.path, "the child's input")
+        async with rt.work(parkable=False):
+            await _start(resource.flow, name, child_input, call.path, keep=True)
         rt.history.task_started(call.path, scheduled, {"flowName": resource.flow, "name": name})
 
     try:
@@ -115,23 +117,25 @@ async def attempt(rt: Runtime, step: ir.TaskStep, call: StepCall, number: int) -
     resource = step.resource
     assert isinstance(resource, ir.FlowResource)  # the task executor dispatches on it
     child_input, name = child_params(rt, step, call, number)
-    scheduled = rt.history.task_scheduled(
-        call.path,
-        {
-            "resourceArn": resource.arn,
-            "pattern": step.pattern,
-            "attempt": number,
-            "executionName": name,
-        },
-    )
-    try:
-        local = await _within(
-            step, call, _run(rt, step, resource, call, child_input, name, scheduled)
+    async with rt.work():
+        scheduled = rt.history.task_scheduled(
+            call.path,
+            {
+                "resourceArn": resource.arn,
+                "pattern": step.pattern,
+                "attempt": number,
+                "executionName": name,
+            },
         )
-    except errors.FlowError as err:
-        timed_out = err.error == rules.TASK_TIMEOUT
-        rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
-        raise
+        try:
+            rt.check_payload(child_input, call.path, "the child's input")
+            local = await _within(
+                step, call, _run(rt, step, resource, call, child_input, name, scheduled)
+            )
+        except errors.FlowError as err:
+            timed_out = err.error == rules.TASK_TIMEOUT
+            rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
+            raise
     rt.history.task_succeeded(call.path, scheduled, local)
     return local
 

@@ -1,43 +1,38 @@
-"""Executor of the ``task`` step: FC function calls with FDL ``retry`` and ``catch``.
+"""Executor of the ``task`` step: FDL ``retry`` and ``catch`` around one attempt at a time.
 
-Each attempt is one ``fdl.invoke_function`` activity (Temporal retries are off: maximum one
-attempt). FDL retry is a loop here with durable timers between attempts: the first policy
-whose ``errors`` match decides, each policy counts its own retries, and the wait before retry
-*k* is ``min(intervalSeconds * multiplier^(k-1), maxIntervalSeconds)`` (reference 7.3). Catch
-(7.4) is applied by the sequence through :func:`caught`, so it also covers errors of the
-task's own input and output mappings.
+An attempt is one call of the task's resource: a function (:mod:`.function`), a message
+(:mod:`.message`) or a child flow (:mod:`.subflow`), each recording its own task events.
+Temporal retries are off (maximum one attempt). FDL retry is a loop here with durable timers
+between attempts: the first policy whose ``errors`` match decides, each policy counts its own
+retries, and the wait before retry *k* is ``min(intervalSeconds * multiplier^(k-1),
+maxIntervalSeconds)`` (reference 7.3). Catch (7.4) is applied by the sequence through
+:func:`caught`, so it also covers errors of the task's own input and output mappings.
+
+A task whose mappings or service parameters read ``$context.task.token`` gets a fresh task
+token for each attempt, whatever its pattern (reference 4); ``waitForCallback`` tasks always
+do. Between attempts (and while it waits for a work slot) a task can park when the run
+continues as new: its retry counters and the time of its next attempt go along.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, TimeoutError, TimeoutType
 
 from translator import ir, rules
 from translator.expr import Scope
-from worker.workflow import data, errors
+from worker.workflow import data, errors, patches
+from worker.workflow.parking import Parked, StepState, TaskState
 from worker.workflow.records import JSONObject, Outcome, StepCall
-from worker.workflow.steps import message, subflow, waiting
-from worker.workflow.steps.runtime import Runtime, cancelling
+from worker.workflow.steps import function, message, subflow, waiting
+from worker.workflow.steps.runtime import Runtime
 
-with workflow.unsafe.imports_passed_through():
-    from worker.contract.activities import INVOKE_FUNCTION, FunctionResult, InvokeFunction
-
-DEFAULT_TASK_TIMEOUT = timedelta(minutes=10)
-"""Start-to-close timeout of one attempt when the task sets no ``timeoutSeconds``."""
-
-WORKER_LOST_AFTER = timedelta(seconds=10)
-"""Heartbeat timeout of an invocation: a worker silent this long is taken for dead."""
-WORKER_LOST_RERUNS = 5
-"""How often one attempt is run again on another worker before it counts as timed out."""
-
-_ONE_ATTEMPT = RetryPolicy(maximum_attempts=1)
+Attempt = Callable[[int], Awaitable[JSONObject]]
+"""Runs attempt ``number`` (1, 2, ...) of a task."""
+AttemptWith = Callable[[StepCall, int], Awaitable[JSONObject]]
+"""Runs attempt ``number`` of a task with the given call (input and ``$context``)."""
 
 
 class NotSupportedError(errors.FlowError):
@@ -47,44 +42,105 @@ class NotSupportedError(errors.FlowError):
         super().__init__(rules.RUNTIME_ERROR, cause)
 
 
-async def execute(rt: Runtime, step: ir.TaskStep, call: StepCall) -> Outcome:
+async def execute(
+    rt: Runtime, step: ir.TaskStep, call: StepCall, resume: StepState | None = None
+) -> Outcome:
     """Run the task, retrying per its ``retry`` policies; ``$local`` is the function result
-    (or, for a task calling a flow, what :mod:`~worker.steps.subflow` reports)."""
+    (or, for a task calling a flow, what :mod:`~worker.steps.subflow` reports).
+
+    Raises:
+        Parked: the run parks between two attempts (or before the first one started).
+    """
     attempt = _attempts(rt, step, call)
-    counters = [0] * len(step.retry)
-    number = 0
+    state = resume if isinstance(resume, TaskState) else TaskState(attempts=0, counters=[])
+    counters = list(state.counters) or [0] * len(step.retry)
+    number, until = state.attempts, state.until
     while True:
-        number += 1
+        left = until - workflow.time()
+        if left > 0 and not await rt.pacing.sleep(left, f"{call.path}: retry"):
+            raise Parked(TaskState(attempts=number, counters=counters, until=until))
+        if rt.pacing.parking:
+            raise Parked(TaskState(attempts=number, counters=counters))
         try:
-            return Outcome(local=await attempt(number))
+            return Outcome(local=await attempt(number + 1))
+        except Parked:  # it waited for a work slot and started nothing
+            raise Parked(TaskState(attempts=number, counters=counters)) from None
         except errors.FlowError as err:
+            number += 1
             delay = retry_delay(step.retry, counters, err.error)
             if delay is None:
                 raise
             workflow.logger.info("%s failed with %s; retrying in %gs", call.path, err.error, delay)
-            if delay > 0:
-                await workflow.sleep(delay, summary=f"{call.path}: retry after {err.error}")
+            until = workflow.time() + delay if delay > 0 else 0.0
+            if delay > 0 and not await rt.pacing.sleep(
+                delay, f"{call.path}: retry after {err.error}"
+            ):
+                raise Parked(TaskState(attempts=number, counters=counters, until=until)) from None
+            until = 0.0
 
 
-def _attempts(
-    rt: Runtime, step: ir.TaskStep, call: StepCall
-) -> Callable[[int], Awaitable[JSONObject]]:
+def _attempts(rt: Runtime, step: ir.TaskStep, call: StepCall) -> Attempt:
     """The coroutine function running attempt ``number`` of the task."""
+    attempt = _resource_attempt(rt, step, call)
+    if step.pattern == "waitForCallback" or not reads_token(step):
+        return functools.partial(attempt, call)
+    return functools.partial(_with_token, rt, step, call, attempt)
+
+
+def _resource_attempt(rt: Runtime, step: ir.TaskStep, call: StepCall) -> AttemptWith:
+    """Attempt ``number`` of the task's resource, given the attempt's call."""
     if isinstance(step.resource, ir.FlowResource):
         if step.pattern == "waitForCallback":
-            return functools.partial(subflow.wait_attempt, rt, step, call)
-        return functools.partial(subflow.attempt, rt, step, call)
+            return functools.partial(subflow.wait_attempt, rt, step)
+        return functools.partial(subflow.attempt, rt, step)
     if isinstance(step.resource, ir.QueueResource | ir.TopicResource):
-        send = functools.partial(message.send_attempt, rt, step, call)
-        return functools.partial(_recorded, rt, step, call, step.resource.arn, send)
+        return functools.partial(message.attempt, rt, step)
     resource = _function(step, call.path)
     if step.pattern == "waitForCallback":
-        return functools.partial(_wait_attempt, rt, step, resource, call)
-    scope = data.own_scope(call.input, call.context)
-    for param in step.service_params:
-        # Read for their errors only: a local function binding has no invocation options.
-        data.read(param.source, scope, f"{call.path}: serviceParams.{param.name}")
-    return functools.partial(_attempt, rt, step, resource, call)
+        return functools.partial(function.wait_attempt, rt, step, resource)
+    function.invocation_type(step, call)  # its errors (a missing path) come before anything
+    return functools.partial(function.attempt, rt, step, resource)
+
+
+async def _with_token(
+    rt: Runtime, step: ir.TaskStep, call: StepCall, attempt: AttemptWith, number: int
+) -> JSONObject:
+    """Attempt ``number`` with a task token of its own in ``$context.task.token``."""
+    if not rt.pacing.switch(patches.TOKEN_IN_EVERY_TASK):
+        return await attempt(call, number)
+    token_number, token = await waiting.mint(rt, call.path, waits=False)
+    context = {**call.context, "task": {"token": token}}
+    own_input = data.step_input(
+        step.input_mappings, call.parent_input, call.parent_local, context, call.path
+    )
+    try:
+        return await attempt(_with(call, own_input, context), number)
+    finally:
+        rt.callbacks.close(token_number, "ended")
+
+
+def _with(call: StepCall, own_input: JSONObject, context: JSONObject) -> StepCall:
+    return StepCall(
+        path=call.path,
+        input=own_input,
+        context=context,
+        parent_input=call.parent_input,
+        parent_local=call.parent_local,
+    )
+
+
+def reads_token(step: ir.TaskStep) -> bool:
+    """Whether the task's input mappings or service parameters read ``$context.task.token``
+    (directly, or through ``$context`` or ``$context.task`` as a whole)."""
+    sources = [mapping.source for mapping in step.input_mappings or ()]
+    sources += [param.source for param in step.service_params]
+    for source in sources:
+        if not isinstance(source, ir.Path) or source.root != "context":
+            continue
+        names = [s.name if isinstance(s, ir.Key) else None for s in source.segments[:2]]
+        if names in ([], ["task"], ["task", "token"]) or None in names:
+            return True
+    return False
 
 
 def _function(step: ir.TaskStep, path: str) -> ir.FunctionResource:
@@ -96,104 +152,6 @@ def _function(step: ir.TaskStep, path: str) -> ir.FunctionResource:
             what = resource.arn
         raise NotSupportedError(f"{path}: tasks calling {what} are not supported yet")
     return resource
-
-
-async def _wait_attempt(
-    rt: Runtime, step: ir.TaskStep, resource: ir.FunctionResource, call: StepCall, number: int
-) -> JSONObject:
-    """A function task with ``waitForCallback``: invoke with the token, wait for the report."""
-
-    async def invoke(own_input: JSONObject) -> None:
-        try:
-            await _invoke(step, resource, dataclasses.replace(call, input=own_input))
-        except errors.FlowError as err:
-            # The function's return value is discarded (reference 8.2): any value will do.
-            if err.error != rules.INVALID_LOCAL:
-                raise
-
-    async def wait(_: int) -> JSONObject:
-        return await waiting.wait_attempt(rt, step, call, invoke)
-
-    return await _recorded(rt, step, call, resource.arn, wait, number)
-
-
-async def _recorded(
-    rt: Runtime,
-    step: ir.TaskStep,
-    call: StepCall,
-    arn: str,
-    run: Callable[[int], Awaitable[JSONObject]],
-    number: int,
-) -> JSONObject:
-    """Attempt ``number`` of ``run`` between TaskScheduled and TaskSucceeded/Failed events."""
-    scheduled = rt.history.task_scheduled(
-        call.path, {"resourceArn": arn, "pattern": step.pattern, "attempt": number}
-    )
-    try:
-        local = await run(number)
-    except errors.FlowError as err:
-        timed_out = err.error == rules.TASK_TIMEOUT
-        rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
-        raise
-    rt.history.task_succeeded(call.path, scheduled, local)
-    return local
-
-
-async def _attempt(
-    rt: Runtime, step: ir.TaskStep, resource: ir.FunctionResource, call: StepCall, number: int
-) -> JSONObject:
-    scheduled = rt.history.task_scheduled(
-        call.path, {"resourceArn": resource.arn, "pattern": step.pattern, "attempt": number}
-    )
-    try:
-        local = await _invoke(step, resource, call)
-    except errors.FlowError as err:
-        timed_out = err.error == rules.TASK_TIMEOUT
-        rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
-        raise
-    rt.history.task_succeeded(call.path, scheduled, local)
-    return local
-
-
-async def _invoke(step: ir.TaskStep, resource: ir.FunctionResource, call: StepCall) -> JSONObject:
-    request = InvokeFunction(
-        binding=resource.binding_name,
-        qualifier=resource.qualifier,
-        region=resource.region,
-        account=resource.account,
-        input=call.input,
-        step_path=call.path,
-        timeout_seconds=step.timeout_seconds,
-    )
-    timeout = DEFAULT_TASK_TIMEOUT
-    if step.timeout_seconds is not None:
-        timeout = timedelta(seconds=step.timeout_seconds)
-    for lost in range(WORKER_LOST_RERUNS + 1):
-        try:
-            result = await workflow.execute_activity(
-                INVOKE_FUNCTION,
-                request,
-                result_type=FunctionResult,
-                start_to_close_timeout=timeout,
-                heartbeat_timeout=WORKER_LOST_AFTER,
-                retry_policy=_ONE_ATTEMPT,
-                summary=call.path,
-            )
-            return data.as_local(result.value, call.path)
-        except ActivityError as exc:
-            if cancelling(exc):
-                raise
-            if not _worker_lost(exc) or lost == WORKER_LOST_RERUNS:
-                raise errors.from_activity_error(exc, step_path=call.path) from None
-            workflow.logger.info("%s: the worker running it was lost; running it again", call.path)
-    raise AssertionError("unreachable")
-
-
-def _worker_lost(exc: ActivityError) -> bool:
-    # A running invocation heartbeats every second, so a missed heartbeat means its worker
-    # died (or hung), not that the function failed: that is not an FDL attempt.
-    cause = exc.cause
-    return isinstance(cause, TimeoutError) and cause.type == TimeoutType.HEARTBEAT
 
 
 def retry_delay(

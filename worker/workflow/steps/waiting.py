@@ -42,6 +42,9 @@ async def wait_attempt(
     )
     book = rt.callbacks
     task = book.tasks[number]
+    if rt.step_data_limit > 0:
+        # What a report's output may take: the limit less the input and the least output.
+        task.room = max(1, rt.step_data_limit - rt.sizer.size(own_input) - 2)
     owned = workflow.patched(patches.OWNED_CALLBACK_SUBMIT)
     submitted = asyncio.create_task(submit(own_input))
     try:
@@ -94,8 +97,13 @@ async def _end(submitted: asyncio.Task[object]) -> None:
     await asyncio.gather(submitted, return_exceptions=True)
 
 
-async def mint(rt: Runtime, path: str) -> tuple[int, str]:
-    """A new token for one attempt of the task at ``path``: its number and its text."""
+async def mint(rt: Runtime, path: str, *, waits: bool = True) -> tuple[int, str]:
+    """A new token for one attempt of the task at ``path``: its number and its text.
+
+    Args:
+        waits: the attempt waits for a report with this token (``waitForCallback``);
+            reports for a token of another pattern are refused.
+    """
     book = rt.callbacks
     number = book.reserve()
     secret: str = await workflow.execute_local_activity(
@@ -104,7 +112,7 @@ async def mint(rt: Runtime, path: str) -> tuple[int, str]:
         start_to_close_timeout=timedelta(seconds=10),
         summary=f"{path}: task token",
     )
-    book.open(number, secret, path)
+    book.open(number, secret, path, waits=waits)
     info = workflow.info()
     token = TaskToken(
         workflow_id=info.workflow_id, run_id=info.run_id, number=number, secret=secret
