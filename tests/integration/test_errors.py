@@ -16,8 +16,11 @@ import sys
 import uuid
 from pathlib import Path
 
+import helpers
 import pytest
-from temporalio.client import Client
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.sdk.v1 import WorkflowMetadata
+from temporalio.client import Client, WorkflowFailureError
 
 from cli import app as fdl_app
 from worker.local.devserver import DevServer
@@ -163,3 +166,49 @@ def test_an_unexpected_error_is_one_line_and_a_hint_unless_debug(
 
 async def _fake_connect(*args: object, **kwargs: object) -> object:
     return object()
+
+
+FOREACH_FAILS = """\
+version: v1
+type: flow
+steps:
+  - type: pass
+    name: prepare
+  - type: foreach
+    name: book
+    iterationMapping: {collection: $.flights, item: flight}
+    steps:
+      - type: task
+        name: seat
+        resourceArn: acs:fc:::services/demo/functions/book_flight
+        inputMappings: [{target: flight, source: $input.flight}]
+"""
+
+
+async def test_a_failed_execution_names_its_fdl_error_and_failing_step_in_the_web_ui(
+    client: Client,
+) -> None:
+    # What the Temporal Web UI shows of a failed workflow: the failure's message (the cause)
+    # and, where a stack trace goes, the FDL error and the failing step (the handler's own
+    # frames stay on the failure's cause); the current details say the same in one line.
+    queue = f"errors-{uuid.uuid4().hex[:8]}"
+    project = helpers.config({"demo/book_flight": {"handler": "handlers.basic:book_flight"}})
+    async with helpers.running_worker(client, queue, project):
+        handle = await helpers.start(client, queue, FOREACH_FAILS, {"flights": ["MU5101"]})
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
+        metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+    events = (await handle.fetch_history()).events
+    closing = events[-1]
+    assert closing.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED
+    failure = closing.workflow_execution_failed_event_attributes.failure
+    assert failure.message == "no seats on MU5101"
+    assert failure.application_failure_info.type == "BookFlightError"
+    assert failure.stack_trace.splitlines() == [
+        "FDL error: BookFlightError",
+        "failing step: book[0]/seat",
+        "cause: no seats on MU5101",
+        "the handler's stack trace is on this failure's cause",
+    ]
+    assert "book_flight" in failure.cause.stack_trace  # the handler's frames, as before
+    assert metadata.current_details == "**Failed** with `BookFlightError` at step `book[0]/seat`"

@@ -177,7 +177,7 @@ class ConsoleData:
             workflow_id=key,
             run_id=run_id,
             graph=graph,
-            run=fold(graph, history.events, status=history.status),
+            run=fold(graph, history.events, status=history.status, trail=history.trail.steps),
             history=history,
             upgrading=upgrading,
         )

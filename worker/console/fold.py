@@ -28,6 +28,7 @@ from worker.console.runstate import (
     Visit,
     parse_detail,
 )
+from worker.contract.history import TRAIL_FAILED, TRAIL_OPTION, compact
 
 _RANK: dict[str, int] = {
     "failed": 0,
@@ -53,7 +54,12 @@ _NO_INPUT = '{"input":null}'
 _TASK_END = {"TaskSucceeded", "TaskFailed", "TaskTimedOut"}
 
 
-def fold(graph: FlowGraph, events: Iterable[FdlEvent], status: str | None = None) -> RunState:
+def fold(
+    graph: FlowGraph,
+    events: Iterable[FdlEvent],
+    status: str | None = None,
+    trail: Iterable[Sequence[str]] = (),
+) -> RunState:
     """The run state of ``graph`` after ``events``.
 
     Args:
@@ -61,10 +67,15 @@ def fold(graph: FlowGraph, events: Iterable[FdlEvent], status: str | None = None
         events: its FDL events in order.
         status: the execution status when known from elsewhere; else it is read from the
             closing ``Execution*`` event (``Running`` without one).
+        trail: for derived events, the ``[path, what]`` entries of the run's step trail
+            (:class:`worker.contract.history.StepTrail`): the ``pass``, ``choice``,
+            ``succeed`` and ``fail`` steps that ran, which Temporal's history does not show.
     """
     folder = _Folder(graph)
     for event in events:
         folder.add(event)
+    for path, what in trail:
+        folder.trail_step(path, what)
     run = folder.finish(status)
     _settle_states(graph, run, folder)
     return run
@@ -100,6 +111,25 @@ class _Folder:
         if retry_timer:
             return  # the next TaskScheduled of the same visit says the retry happened
         self._step_event(event, path, *resolved)
+
+    def trail_step(self, path: str, what: str) -> None:
+        """A step the run's trail names: a visit that ended (or failed) at an unknown time."""
+        resolved = self.graph.resolve(path)
+        if resolved is None:
+            self.unknown[path] = None
+            return
+        node_id, iterations = resolved
+        visit = Visit(path=path, iterations=iterations, first_event=0, explicit=True)
+        if what == TRAIL_FAILED:
+            failure = parse_detail(self.closing)
+            visit.failure = compact(
+                {"error": failure.get("error", ""), "cause": failure.get("cause", "")}
+            )
+        else:
+            visit.exited = self.ended
+        if what.startswith(TRAIL_OPTION):
+            visit.option = what.removeprefix(TRAIL_OPTION)
+        self.runs[node_id].visits.append(visit)
 
     def _visit(
         self, event: FdlEvent, path: str, node_id: str, iterations: tuple[int, ...]

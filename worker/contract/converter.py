@@ -22,11 +22,16 @@ from collections.abc import Callable
 from typing import Any
 
 import temporalio.api.common.v1
+import temporalio.api.failure.v1
 from temporalio.converter import (
     DataConverter,
+    DefaultFailureConverter,
     DefaultPayloadConverter,
     JSONPlainPayloadConverter,
+    PayloadConverter,
 )
+
+from worker.contract.outcome import ExecutionFailure
 
 Decode = Callable[[Any], Any]
 
@@ -149,7 +154,26 @@ class ContractPayloadConverter(DefaultPayloadConverter):
         super(DefaultPayloadConverter, self).__init__(*converters)
 
 
+class ContractFailureConverter(DefaultFailureConverter):
+    """Temporal's failure converter, except that a failed execution's failure
+    (:class:`~worker.contract.outcome.ExecutionFailure`) shows its summary, the FDL error and
+    the failing step, where a failure's stack trace goes: that is what the Temporal Web UI
+    shows under a failed workflow's message."""
+
+    def to_failure(
+        self,
+        exception: BaseException,
+        payload_converter: PayloadConverter,
+        failure: temporalio.api.failure.v1.Failure,
+    ) -> None:
+        super().to_failure(exception, payload_converter, failure)
+        if isinstance(exception, ExecutionFailure):
+            failure.stack_trace = exception.summary
+
+
 DATA_CONVERTER = dataclasses.replace(
-    DataConverter.default, payload_converter_class=ContractPayloadConverter
+    DataConverter.default,
+    payload_converter_class=ContractPayloadConverter,
+    failure_converter_class=ContractFailureConverter,
 )
 """The data converter of every fdl client and worker."""

@@ -100,3 +100,50 @@ def truncated(size: int, preview: str) -> str:
     and the start of its text (``preview``, at most half the limit)."""
     notice = {"truncated": True, "size": size, "preview": preview}
     return json.dumps(notice, ensure_ascii=False, separators=(",", ":"))
+
+
+STEP_TRAIL_MEMO = "fdlStepTrail"
+"""Memo key of a run's *step trail*: the steps that leave no Temporal event (``pass``,
+``choice``, ``succeed``, ``fail``), written once when the run ends, so a history read without
+a worker still knows they ran and which option each choice took."""
+
+TRAIL_CHARACTERS = 8 * 1024
+"""Characters of step paths one run's trail holds (Temporal limits a workflow's whole memo);
+the steps past it are only counted."""
+
+TRAIL_RAN = "ran"
+TRAIL_FAILED = "failed"
+TRAIL_OPTION = "option "
+"""A trail entry is ``[path, what]``: ``ran``, ``failed`` (a ``fail`` step), or ``option K``
+(a choice took option ``K``: ``0``, ``1``, ..., ``default``, or ``none`` when no option held
+and there is no default)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepTrail:
+    """One run's step trail, as its memo holds it (:data:`STEP_TRAIL_MEMO`).
+
+    Attributes:
+        steps: ``[path, what]`` in the order the steps ended.
+        omitted: steps that ended after the trail was full.
+    """
+
+    steps: list[list[str]] = field(default_factory=list)
+    omitted: int = 0
+
+    @staticmethod
+    def from_memo(value: Any) -> StepTrail:
+        """The trail a memo value holds (anything malformed reads as an empty trail)."""
+        if not isinstance(value, dict):
+            return StepTrail()
+        steps = [
+            [str(entry[0]), str(entry[1])]
+            for entry in value.get("steps", ())
+            if isinstance(entry, list) and len(entry) == 2
+        ]
+        omitted = value.get("omitted", 0)
+        return StepTrail(steps=steps, omitted=omitted if isinstance(omitted, int) else 0)
+
+    def to_memo(self) -> dict[str, Any]:
+        """The memo value."""
+        return {"steps": self.steps, "omitted": self.omitted}

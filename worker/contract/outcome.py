@@ -29,6 +29,30 @@ TIMED_OUT_CAUSE = "the execution exceeded its timeoutSeconds"
 CANCELLED_CAUSE = "the execution was cancelled"
 
 
+class ExecutionFailure(ApplicationError):
+    """The failure that ends a failed execution: ``type`` the FDL error, message the cause.
+
+    ``summary`` names the error and the step that failed in words; it is written where the
+    Temporal Web UI shows a failure's stack trace (:mod:`worker.contract.converter`), instead
+    of the interpreter's own Python frames. The handler's frames, if any, stay on the
+    failure's cause.
+    """
+
+    def __init__(self, message: str, *, type: str, step: str, summary: str) -> None:
+        super().__init__(message, type=type, non_retryable=True)
+        self.step = step
+        self.summary = summary
+
+
+def failure_summary(error: str, step: str, cause: str, *, handler: bool) -> str:
+    """The text of :attr:`ExecutionFailure.summary` (plain text: the UI shows it as is)."""
+    lines = [f"FDL error: {error}", f"failing step: {step or '(the flow itself)'}"]
+    lines.append(f"cause: {cause}" if cause else "cause: (none)")
+    if handler:
+        lines.append("the handler's stack trace is on this failure's cause")
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StopDetails:
     """Details of the terminate request that stops an execution: its FDL error and cause.

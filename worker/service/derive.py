@@ -27,7 +27,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.converter import PayloadConverter
 
 from worker.contract.activities import INVOKE_FUNCTION, MINT_TASK_SECRET, SEND_MESSAGE
-from worker.contract.history import Event, compact, timestamp
+from worker.contract.history import STEP_TRAIL_MEMO, Event, StepTrail, compact, timestamp
 from worker.contract.run import PARENT_STEP_MEMO
 from worker.contract.tokens import REPORT_SIGNAL, MalformedToken, TaskToken
 
@@ -89,6 +89,20 @@ def derive(events: Sequence[HistoryEvent], converter: PayloadConverter) -> list[
     for event in events:
         _one(out, event)
     return out.events
+
+
+def step_trail(events: Sequence[HistoryEvent], converter: PayloadConverter) -> StepTrail:
+    """The run's step trail: the ``pass``, ``choice``, ``succeed`` and ``fail`` steps it ran,
+    as the run wrote them into its memo when it ended (empty while it runs, and for runs of
+    releases before the trail)."""
+    trail = StepTrail()
+    for event in events:
+        if event.event_type != EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:
+            continue
+        fields = event.workflow_properties_modified_event_attributes.upserted_memo.fields
+        if STEP_TRAIL_MEMO in fields:
+            trail = StepTrail.from_memo(_Builder(converter).one(fields[STEP_TRAIL_MEMO]))
+    return trail
 
 
 def _one(out: _Builder, event: HistoryEvent) -> None:

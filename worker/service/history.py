@@ -7,7 +7,7 @@ what Temporal's own history shows (:mod:`worker.service.derive`) when no worker 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,13 +24,14 @@ from worker.contract.history import (
     Event,
     HistoryPage,
     HistoryRequest,
+    StepTrail,
     compact,
     timestamp,
 )
 from worker.contract.outcome import Outcome
 from worker.contract.run import workflow_id
 from worker.service import outcome
-from worker.service.derive import derive
+from worker.service.derive import derive, step_trail
 from worker.service.executions import describe
 
 QUERY_TIMEOUT = 5.0
@@ -50,6 +51,8 @@ class ExecutionHistory:
             (task, child and timer events only).
         omitted_details: some event details were dropped (the execution's detail budget).
         events: the events in order.
+        trail: when derived, the steps without Temporal events (``pass``, ``choice``,
+            ``succeed``, ``fail``) that the latest run wrote into its memo as it ended.
     """
 
     flow_name: str
@@ -58,6 +61,7 @@ class ExecutionHistory:
     recorded: bool
     omitted_details: bool = False
     events: list[Event]
+    trail: StepTrail = field(default_factory=StepTrail)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object for scripts (``fdl execution history --json``)."""
@@ -104,10 +108,12 @@ async def execution_history(
         page = await _recorded_runs(client, handle.id, description.run_id, query_timeout)
     except (TimeoutError, RPCError, WorkflowQueryFailedError):
         history = await handle.fetch_history()
-        page = HistoryPage(events=derive(history.events, client.data_converter.payload_converter))
+        converter = client.data_converter.payload_converter
+        page = HistoryPage(events=derive(history.events, converter))
+        trail = step_trail(history.events, converter)
         recorded = False
     else:
-        recorded = True
+        recorded, trail = True, StepTrail()
     events = list(page.events)
     closing = await _closing_event(client, run, ended, events[-1].id + 1 if events else 1)
     if closing is not None:
@@ -119,6 +125,7 @@ async def execution_history(
         recorded=recorded,
         omitted_details=page.omitted_details,
         events=events,
+        trail=trail,
     )
 
 

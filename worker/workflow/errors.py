@@ -15,6 +15,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 from translator import rules
+from worker.contract.outcome import ExecutionFailure, failure_summary
 from worker.workflow import patches
 
 
@@ -26,6 +27,8 @@ class FlowError(Exception):
         cause: the human-readable reason.
         origin: the failure of the user's code behind it (a handler's exception, as the
             activity reported it, with the handler's frames as its stack trace), if any.
+        where: the path of the step that failed (set by the innermost step the error
+            leaves; a ``fail`` step sets its own).
     """
 
     def __init__(
@@ -47,7 +50,9 @@ class FlowError(Exception):
         fails the workflow: no patch is needed for executions recorded without it.)
         """
         message = self.cause or f"{self.where or 'the flow'} failed without a cause"
-        failure = ApplicationError(message, type=self.error or rules.FAIL, non_retryable=True)
+        error = self.error or rules.FAIL
+        summary = failure_summary(error, self.where, message, handler=self.origin is not None)
+        failure = ExecutionFailure(message, type=error, step=self.where, summary=summary)
         failure.__cause__ = self.origin
         failure.__suppress_context__ = True
         return failure

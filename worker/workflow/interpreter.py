@@ -139,8 +139,14 @@ async def run_flow(flow_run: FlowRun, callbacks: CallbackBook | None = None) -> 
         result = await run_steps(rt, flow.steps, flow_input, "", resume=resume_state(resume))
     except Parked as parked:
         await rt.pacing.settle()
+        rt.write_trail()
         continue_as_new(flow_run, definition, rt, parked.state, flow_input)
+    except errors.FlowError as err:
+        rt.write_trail()
+        rt.show_failure(err)
+        raise
     await rt.pacing.settle()
+    rt.write_trail()
     output = result.local
     if flow.output_mappings is not None:
         scope = Scope(input=flow_input, local=result.local, context=context, dollar=flow_input)

@@ -85,6 +85,13 @@ class Pacing:
             self._switches[patch] = workflow.patched(patch)
         return self._switches[patch]
 
+    def since(self, patch: str) -> bool:
+        """Whether this run was recorded by code that has ``patch`` (a patch of the first
+        release with patches, 0.2), asking Temporal only when the run cannot tell yet: any
+        patch already switched on in this run proves it (every patch is of 0.2 or later),
+        which spares ``patch`` its own marker and search attribute update (two events)."""
+        return any(self._switches.values()) or self.switch(patch)
+
     # --- parking ----------------------------------------------------------------------------
 
     def park_due(self, *, top_level: bool, fdl_events: int) -> bool:

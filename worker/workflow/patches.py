@@ -75,3 +75,9 @@ TOKEN_IN_EVERY_TASK = "fdl-0.2-token-in-every-task"
 """0.2: a task of any pattern whose mappings or service parameters read
 ``$context.task.token`` gets a fresh token per attempt (a local activity mints it). Before,
 only ``waitForCallback`` tasks had one; the others read ``""``."""
+
+STEP_TRAIL = "fdl-0.2-step-trail"
+"""0.2: a run that ran ``pass``, ``choice``, ``succeed`` or ``fail`` steps writes their paths
+(and each choice's option) into its memo when it ends (one memo upsert per run, key
+``fdlStepTrail``), so the console and the derived history show them without a worker.
+Before, only the ``fdl.history`` query knew them."""

@@ -24,9 +24,12 @@ from translator import rules
 from worker.contract.history import (
     HISTORY_QUERY,
     PAGE_CHARACTERS,
+    STEP_TRAIL_MEMO,
+    TRAIL_CHARACTERS,
     Event,
     HistoryPage,
     HistoryRequest,
+    StepTrail,
     compact,
     timestamp,
     truncated,
@@ -169,6 +172,38 @@ def loop_clock(loop: asyncio.AbstractEventLoop) -> Callable[[], datetime]:
         return moment
 
     return now
+
+
+class Trail:
+    """The steps of one run that leave no Temporal event, for its memo (``StepTrail``).
+
+    ``pass``, ``choice``, ``succeed`` and ``fail`` steps run in workflow memory: only the
+    ``fdl.history`` query knows them, and it needs a worker. The run writes their paths (and
+    each choice's option) into its memo once, when it ends: one memo upsert per run, so a
+    history derived from Temporal's alone still shows them. At most
+    :data:`TRAIL_CHARACTERS` characters of paths are kept; later steps are counted.
+    """
+
+    def __init__(self, budget: int = TRAIL_CHARACTERS) -> None:
+        self._budget = budget
+        self._used = 0
+        self.steps: list[list[str]] = []
+        self.omitted = 0
+
+    def add(self, path: str, what: str) -> None:
+        """Note that the step at ``path`` ended: ``ran``, ``failed`` or ``option K``."""
+        size = len(path) + len(what) + 8  # the JSON of one entry
+        if self._used + size > self._budget:
+            self.omitted += 1
+            return
+        self._used += size
+        self.steps.append([path, what])
+
+    def memo(self) -> dict[str, Any] | None:
+        """The memo update of this run's trail, or ``None`` when it is empty."""
+        if not self.steps and not self.omitted:
+            return None
+        return {STEP_TRAIL_MEMO: StepTrail(steps=self.steps, omitted=self.omitted).to_memo()}
 
 
 def install(recorder: Recorder) -> None:

@@ -42,11 +42,13 @@ class Outcome:
         local: the step's ``$local`` (an array for parallel and foreach).
         goto: the sibling to jump to (choice option, catch).
         stop: the step ended its list successfully (succeed).
+        option: the option a choice took (``0``, ``1``, ..., ``default``, ``none``).
     """
 
     local: Any = field(default_factory=dict)
     goto: str | None = None
     stop: bool = False
+    option: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

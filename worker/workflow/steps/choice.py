@@ -30,13 +30,14 @@ async def execute(
         number, inner = pick(step, call), None
     option = step.default if number == DEFAULT else step.choices[number]
     if option is None:
-        return Outcome()
+        return Outcome(option="none")
     try:
         result = await rt.run_list(option.steps, call.input, f"{call.path}/", inner)
     except Parked as parked:
         raise Parked(ChoiceState(option=number, inner=parked.state)) from None
     goto = None if result.succeeded else option.goto
-    return Outcome(local=result.local, goto=goto)
+    key = "default" if number == DEFAULT else str(number)
+    return Outcome(local=result.local, goto=goto, option=key)
 
 
 def pick(step: ir.ChoiceStep, call: StepCall) -> int:

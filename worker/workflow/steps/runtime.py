@@ -90,6 +90,9 @@ class Runtime:
         self._list_runner = list_runner
         self.history = recorder.workflow_recorder(execution_input, first_event_id, self.sizer)
         """The FDL events of this execution (the ``fdl.history`` query answers from it)."""
+        self.trail = recorder.Trail()
+        """The steps of this run that leave no Temporal event (written to the memo at its
+        end, see :meth:`write_trail`)."""
         self.callbacks = callbacks or CallbackBook()
         """The task tokens minted in this execution (reports are checked against them)."""
         self.local_functions: frozenset[str] = frozenset()
@@ -98,6 +101,7 @@ class Runtime:
         self._active: dict[str, None] = {}  # insertion-ordered set of running step paths
         self._details = ""
         self._details_due = False
+        self._failed = False
         self._calls = 0
         self._indexes: dict[int, dict[str, int]] = {}
 
@@ -118,6 +122,13 @@ class Runtime:
             yield
         finally:
             self.pacing.release()
+
+    def write_trail(self) -> None:
+        """Write this run's step trail into the memo (the run is ending: done, failed, or
+        continuing as new). One memo upsert, only when the run ran such steps."""
+        update = self.trail.memo()
+        if update is not None and self.pacing.since(patches.STEP_TRAIL):
+            workflow.upsert_memo(update)
 
     def learn_local(self, local: list[str] | None) -> None:
         """Note which functions the worker binds with ``local: true`` (from a call's result).
@@ -234,8 +245,17 @@ class Runtime:
             return
         self._details_due = True
 
+    def show_failure(self, err: errors.FlowError) -> None:
+        """Name the FDL error and the failing step in the current details (the Web UI shows
+        them on the execution's page: the run is ending failed)."""
+        self._failed = True
+        step = f" at step `{err.where}`" if err.where else ""
+        workflow.set_current_details(f"**Failed** with `{err.error or rules.FAIL}`{step}")
+
     def _write_details(self) -> None:
         self._details_due = False
+        if self._failed:
+            return  # the failure stays shown
         # Only the first few paths are read: a foreach keeps hundreds of steps running.
         count = len(self._active)
         shown = itertools.islice(self._active, DETAILS_LIMIT)

@@ -11,11 +11,16 @@ from collections.abc import Sequence
 from typing import assert_never
 
 from translator import ir, rules
+from worker.contract.history import TRAIL_FAILED, TRAIL_OPTION, TRAIL_RAN
 from worker.workflow import data, errors, patches
 from worker.workflow.parking import ListState, Parked, StepProgress, StepState
 from worker.workflow.records import JSONObject, ListResult, Outcome, StepCall
 from worker.workflow.steps import choice, concurrent, simple, task
 from worker.workflow.steps.runtime import Runtime
+
+TRAIL_KINDS = (ir.PassStep, ir.ChoiceStep, ir.SucceedStep, ir.FailStep)
+"""Steps that leave no Temporal event: the run's step trail names them (see
+:class:`worker.workflow.recorder.Trail`)."""
 
 
 async def run_steps(
@@ -122,6 +127,10 @@ async def run_step(
             path, own_input, outcome.local, output, rt.step_data_limit, rt.sizer.size
         )
         rt.history.step_exited(path, entered, output)
+        if isinstance(step, TRAIL_KINDS):
+            rt.trail.add(
+                path, TRAIL_RAN if outcome.option is None else TRAIL_OPTION + outcome.option
+            )
         return output, outcome
     except errors.FlowError as err:
         entered = entered or rt.history.step_entered(path, None)
@@ -131,6 +140,9 @@ async def run_step(
             output, outcome = task.caught(step, err, own_input, context, path)
         except errors.FlowError as final:
             rt.history.step_failed(path, entered, final.error, final.cause)
+            final.where = final.where or path
+            if isinstance(step, TRAIL_KINDS):
+                rt.trail.add(path, TRAIL_FAILED)
             raise
         rt.history.step_exited(path, entered, output)
         return output, outcome
