@@ -123,6 +123,18 @@ stdout, where ``fdl run --json`` writes its JSON)."""
 
 _RUNTIME_INSTALLED = False
 
+BENIGN_CORE_MESSAGES = ("Task not found when completing",)
+"""Core warnings that say nothing is wrong: a worker finished a workflow task of an
+execution that had ended meanwhile (stopped, terminated, timed out; ``fdl run`` stopping its
+execution on Ctrl-C meets it every time). Shown only when the core logger logs DEBUG."""
+
+
+class _BenignCoreLines(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not any(text in record.getMessage() for text in BENIGN_CORE_MESSAGES):
+            return True
+        return logging.getLogger(CORE_LOGGER).isEnabledFor(logging.DEBUG)
+
 
 def runtime() -> Runtime:
     """The SDK runtime every client of this process uses: the core's log lines go through
@@ -132,7 +144,9 @@ def runtime() -> Runtime:
     """
     global _RUNTIME_INSTALLED
     if not _RUNTIME_INSTALLED:
-        forwarding = LogForwardingConfig(logger=logging.getLogger(CORE_LOGGER))
+        core_logger = logging.getLogger(CORE_LOGGER)
+        core_logger.addFilter(_BenignCoreLines())
+        forwarding = LogForwardingConfig(logger=core_logger)
         filter_ = TelemetryFilter(core_level="WARN", other_level="ERROR")
         telemetry = TelemetryConfig(logging=LoggingConfig(filter=filter_, forwarding=forwarding))
         Runtime.set_default(Runtime(telemetry=telemetry), error_if_already_set=False)
