@@ -66,3 +66,21 @@ def test_a_child_that_reports_ends_its_parents_task_by_the_report() -> None:
     kinds = [kind for kind, _ in derived(name)]
     assert kinds.count("TaskSucceeded") == 1
     assert "TaskScheduled" in kinds
+
+
+def test_a_local_function_call_is_a_task_of_its_step() -> None:
+    # A `local: true` function runs as a local activity: a marker, whose activity id names
+    # the step; the run's first call is a regular activity (the worker's bindings unknown).
+    document = json.loads(
+        (CORPUS.parent / "0.2.0" / "local-function--local-function_local-function.json").read_text()
+    )
+    history = WorkflowHistory.from_json(document["workflow_id"], document["history"])
+    events = derive(history.events, DataConverter.default.payload_converter)
+    tasks = [(e.type, e.step) for e in events if e.type.startswith("Task")]
+    assert tasks == [
+        ("TaskScheduled", "first"),
+        ("TaskSucceeded", "first"),
+        ("TaskScheduled", "second"),
+        ("TaskSucceeded", "second"),
+    ]
+    assert json.loads(events[-1].detail) == {"output": {"n": 42}}

@@ -1,7 +1,8 @@
 """FDL-style events derived from Temporal's own history, when no worker answers the query.
 
 Temporal's history holds what the interpreter asked the server to do: function invocations
-and message sends (activities, with the step path and the mapped input), child executions,
+and message sends (activities, with the step path and the mapped input; a ``local: true``
+function's call is a local activity marker with its step path and result), child executions,
 durable timers, task tokens (the local activity minting each secret), the reports that answer
 them (signals), and the execution's start and end. That is enough for the task events of the
 original's history, not for the steps that run in workflow memory (``pass``, ``choice``,
@@ -208,11 +209,30 @@ def _activity_completed(out: _Builder, event: HistoryEvent) -> None:
 
 
 def _marker(out: _Builder, event: HistoryEvent) -> None:
-    """A local activity's marker: count the task tokens minted."""
+    """A local activity's marker: a task token minted, or a call of a ``local: true``
+    function (one attempt: its step path is the activity id's part before ``#``)."""
     attrs = event.marker_recorded_event_attributes
     data = out.value(attrs.details["data"]) if "data" in attrs.details else None
-    if isinstance(data, dict) and data.get("activity_type") == MINT_TASK_SECRET:
+    if not isinstance(data, dict):
+        return
+    if data.get("activity_type") == MINT_TASK_SECRET:
         out.minted += 1
+        return
+    if data.get("activity_type") != INVOKE_FUNCTION:
+        return
+    step = str(data.get("activity_id", "")).rsplit("#", 1)[0]
+    fdl_id = out.add("TaskScheduled", event, step, {"local": True})
+    out.scheduled[event.event_id] = (fdl_id, step)
+    if attrs.HasField("failure"):
+        if attrs.failure.HasField("timeout_failure_info"):
+            detail = {"error": "FnF.TaskTimeout", "cause": attrs.failure.message}
+            out.add("TaskTimedOut", event, "", detail, event.event_id)
+        else:
+            out.add("TaskFailed", event, "", _failure(attrs.failure), event.event_id)
+        return
+    result = out.value(attrs.details["result"]) if "result" in attrs.details else None
+    value = result.get("value") if isinstance(result, dict) else result
+    out.add("TaskSucceeded", event, "", {"output": value}, event.event_id)
 
 
 def _reported(out: _Builder, event: HistoryEvent) -> None:
