@@ -38,9 +38,8 @@ class ExecutionFailure(ApplicationError):
     failure's cause.
     """
 
-    def __init__(self, message: str, *, type: str, step: str, summary: str) -> None:
+    def __init__(self, message: str, *, type: str, summary: str) -> None:
         super().__init__(message, type=type, non_retryable=True)
-        self.step = step
         self.summary = summary
 
 

@@ -52,7 +52,7 @@ class FlowError(Exception):
         message = self.cause or f"{self.where or 'the flow'} failed without a cause"
         error = self.error or rules.FAIL
         summary = failure_summary(error, self.where, message, handler=self.origin is not None)
-        failure = ExecutionFailure(message, type=error, step=self.where, summary=summary)
+        failure = ExecutionFailure(message, type=error, summary=summary)
         failure.__cause__ = self.origin
         failure.__suppress_context__ = True
         return failure
