@@ -87,6 +87,17 @@ async def test_a_long_goto_loop_continues_as_new_and_finishes_whole(
     entered = [e.step for e in events if e.type == "StepEntered"]
     assert entered.count("count") == 25 and entered.count("more") == 25
 
+    # Without a worker, the history derived from Temporal's spans every run too, and the
+    # runs' step trails name every choice and pass step that ran.
+    derived = await execution_history(client, "loop", name, ask_worker=False)
+    assert not derived.recorded
+    assert [event.id for event in derived.events] == list(range(1, len(derived.events) + 1))
+    kinds = [event.type for event in derived.events]
+    assert kinds.count("ExecutionStarted") == 1 and kinds[-1] == "ExecutionSucceeded"
+    assert [e.step for e in derived.events if e.type == "TaskSucceeded"] == ["count"] * 25
+    assert [step for step, _ in derived.trail.steps] == ["more"] * 25 + ["done"]
+    assert derived.trail.steps[-2:] == [["more", "option none"], ["done", "ran"]]
+
 
 async def test_a_short_run_never_continues_as_new(client: Client, task_queue: str) -> None:
     name = f"e-{uuid.uuid4().hex[:10]}"

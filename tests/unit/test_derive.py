@@ -12,7 +12,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 
-from worker.service.derive import derive
+from worker.service.derive import derive, derive_runs, runs_trail, step_trail
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "histories" / "0.1.0"
 
@@ -84,3 +84,22 @@ def test_a_local_function_call_is_a_task_of_its_step() -> None:
         ("TaskSucceeded", "second"),
     ]
     assert json.loads(events[-1].detail) == {"output": {"n": 42}}
+
+
+def test_an_execution_that_continued_as_new_is_derived_from_all_its_runs() -> None:
+    converter = DataConverter.default.payload_converter
+    runs = []
+    for number in (1, 2, 3):
+        path = CORPUS.parent / "0.2.0" / f"continue-as-new--loop_continue-as-new--run{number}.json"
+        document = json.loads(path.read_text())
+        runs.append(WorkflowHistory.from_json(document["workflow_id"], document["history"]).events)
+    events = derive_runs(runs, converter)
+    each = [derive(run, converter) for run in runs]
+    kinds = [event.type for event in events]
+    assert kinds.count("ExecutionStarted") == 1
+    assert [event.id for event in events] == list(range(1, len(events) + 1))
+    scheduled = sum([e.type for e in run].count("TaskScheduled") for run in each)
+    assert kinds.count("TaskScheduled") == scheduled > 0
+    assert kinds.count("TaskSucceeded") == scheduled  # every answer found its own run's task
+    trail = runs_trail(runs, converter)
+    assert len(trail.steps) == sum(len(step_trail(run, converter).steps) for run in runs) > 0

@@ -86,9 +86,25 @@ def _failure(failure: Failure) -> dict[str, str]:
 
 def derive(events: Sequence[HistoryEvent], converter: PayloadConverter) -> list[Event]:
     """The FDL events Temporal's history shows, in order (see the module docstring)."""
+    return derive_runs([events], converter)
+
+
+def derive_runs(runs: Sequence[Sequence[HistoryEvent]], converter: PayloadConverter) -> list[Event]:
+    """The FDL events of an execution that continued as new, from its runs' histories
+    (oldest first): one list, numbered on across runs, with one ``ExecutionStarted``.
+
+    Temporal event ids and task token numbers are a run's own, so what links an event to
+    the one it answers starts afresh with each run.
+    """
     out = _Builder(converter)
-    for event in events:
-        _one(out, event)
+    for number, events in enumerate(runs):
+        if number:
+            out.scheduled, out.waiting, out.submits, out.reported = {}, {}, set(), set()
+            out.minted = 0
+        for event in events:
+            if number and event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+                continue
+            _one(out, event)
     return out.events
 
 
@@ -104,6 +120,17 @@ def step_trail(events: Sequence[HistoryEvent], converter: PayloadConverter) -> S
         if STEP_TRAIL_MEMO in fields:
             trail = StepTrail.from_memo(_Builder(converter).one(fields[STEP_TRAIL_MEMO]))
     return trail
+
+
+def runs_trail(runs: Sequence[Sequence[HistoryEvent]], converter: PayloadConverter) -> StepTrail:
+    """The step trails of an execution's runs (oldest first), one after the other."""
+    steps: list[list[str]] = []
+    omitted = 0
+    for events in runs:
+        trail = step_trail(events, converter)
+        steps.extend(trail.steps)
+        omitted += trail.omitted
+    return StepTrail(steps=steps, omitted=omitted)
 
 
 def _one(out: _Builder, event: HistoryEvent) -> None:

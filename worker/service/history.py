@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -31,7 +32,7 @@ from worker.contract.history import (
 from worker.contract.outcome import Outcome
 from worker.contract.run import workflow_id
 from worker.service import outcome
-from worker.service.derive import derive, step_trail
+from worker.service.derive import derive_runs, runs_trail
 from worker.service.executions import describe
 
 QUERY_TIMEOUT = 5.0
@@ -107,10 +108,10 @@ async def execution_history(
             raise TimeoutError
         page = await _recorded_runs(client, handle.id, description.run_id, query_timeout)
     except (TimeoutError, RPCError, WorkflowQueryFailedError):
-        history = await handle.fetch_history()
+        runs = await _run_histories(client, handle.id, description.run_id)
         converter = client.data_converter.payload_converter
-        page = HistoryPage(events=derive(history.events, converter))
-        trail = step_trail(history.events, converter)
+        page = HistoryPage(events=derive_runs(runs, converter))
+        trail = runs_trail(runs, converter)
         recorded = False
     else:
         recorded, trail = True, StepTrail()
@@ -157,6 +158,20 @@ async def _closing_event(
         time=timestamp(moment),
         detail=compact(detail),
     )
+
+
+async def _run_histories(
+    client: Client, workflow_id: str, latest_run: str
+) -> list[list[HistoryEvent]]:
+    """The Temporal histories of every run of an execution, oldest first."""
+    runs = [latest_run]
+    while previous := await _continued_from(client, workflow_id, runs[-1]):
+        runs.append(previous)
+    histories = []
+    for run in reversed(runs):
+        history = await client.get_workflow_handle(workflow_id, run_id=run).fetch_history()
+        histories.append(list(history.events))
+    return histories
 
 
 async def _recorded_runs(
