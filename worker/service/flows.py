@@ -251,7 +251,7 @@ async def create_flow(
             # A running entry is the flow; a closed one is a deleted flow, free to create again.
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-            static_summary=f"FDL flow definition **{name}**, executions on `{queue}`",
+            static_summary=f"FDL flow definition {name}, executions on task queue {queue}",
             # Out of the namespace's default listing (the Web UI's executions list): these
             # are the registry, not executions.
             search_attributes=TypedSearchAttributes(

@@ -134,11 +134,15 @@ async def start_flow(
 
 
 def summary(flow_name: str, execution_name: str) -> str:
-    """The execution's summary in the Temporal Web UI, linking to its console page when
-    ``FDL_CONSOLE_URL`` says where the console is."""
-    text = f"FDL flow **{flow_name}**, execution `{execution_name}`"
+    """The execution's summary in the Temporal Web UI, with the address of its console page
+    when ``FDL_CONSOLE_URL`` says where the console is.
+
+    Plain text: the Web UI shows summaries as they are in the timeline and the event history
+    (markdown there reads as ``**orders**``); an address is a link wherever the UI renders one.
+    """
+    text = f"FDL flow {flow_name}, execution {execution_name}"
     link = execution_link(flow_name, execution_name)
-    return f"{text} · [open in the FDL console]({link})" if link else text
+    return f"{text} · console: {link}" if link else text
 
 
 async def wait_for_outcome(client: Client, handle: WorkflowHandle[Any, Any]) -> Outcome:

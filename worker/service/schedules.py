@@ -183,7 +183,7 @@ def _schedule(
         id=schedule_id(start.flow_name, start.schedule_name),
         task_queue=task_queue,
         static_summary=(
-            f"FDL schedule **{start.schedule_name}** of flow **{start.flow_name}**: `{start.cron}`"
+            f"FDL schedule {start.schedule_name} of flow {start.flow_name}: {start.cron}"
         ),
         static_details=start.description or None,
     )

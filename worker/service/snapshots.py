@@ -62,7 +62,7 @@ async def keep_snapshot(client: Client, definition: dict[str, Any]) -> str:
         execution_timeout=timedelta(days=KEEP_DAYS),
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
-        static_summary=f"FDL definition snapshot `{version}`",
+        static_summary=f"FDL definition snapshot {version}",
     )
     return version
 

@@ -70,8 +70,8 @@ class ScheduleTrigger:
                     [SearchAttributePair(FLOW_NAME_KEY, start.flow_name)]
                 ),
                 static_summary=(
-                    f"FDL flow **{start.flow_name}**, execution `{name}`, "
-                    f"fired by schedule **{start.schedule_name}**"
+                    f"FDL flow {start.flow_name}, execution {name}, "
+                    f"fired by schedule {start.schedule_name}"
                 ),
             )
         except WorkflowAlreadyStartedError:

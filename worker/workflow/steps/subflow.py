@@ -203,7 +203,7 @@ async def _start(
             if keep
             else ParentClosePolicy.REQUEST_CANCEL,
             search_attributes=TypedSearchAttributes([SearchAttributePair(FLOW_NAME_KEY, flow)]),
-            static_summary=f"FDL flow **{flow}**, execution `{name}`, started by `{path}`",
+            static_summary=f"FDL flow {flow}, execution {name}, started by {path}",
             memo={PARENT_STEP_MEMO: path, VERSION_MEMO: start.run.version},
         )
     except WorkflowAlreadyStartedError:
