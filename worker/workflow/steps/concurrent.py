@@ -224,14 +224,23 @@ async def run_lanes(rt: Runtime, jobs: Sequence[Job], *, limit: int) -> Lanes:
     if lanes:
         try:
             await workflow.wait(lanes, return_when=asyncio.FIRST_EXCEPTION)
-            failure = _first_failure(lanes)
-        finally:
-            for other in lanes:
-                other.cancel()
-            await asyncio.gather(*lanes, return_exceptions=True)
+        except GeneratorExit:  # the workflow is being evicted: nothing may be awaited now
+            raise
+        except BaseException:  # the step is cancelled: so are its lanes, awaited
+            await _stop(lanes)
+            raise
+        failure = _first_failure(lanes)
+        await _stop(lanes)
         if failure is not None:
             raise failure
     return Lanes(done=done, parked=parked, untaken=_Rest(jobs, cursor))
+
+
+async def _stop(lanes: Sequence[asyncio.Task[None]]) -> None:
+    """Cancel the lanes still running and wait until every lane has ended."""
+    for lane in lanes:
+        lane.cancel()
+    await asyncio.gather(*lanes, return_exceptions=True)
 
 
 def _first_failure(lanes: Sequence[asyncio.Task[None]]) -> BaseException | None:
