@@ -34,6 +34,7 @@ from worker.contract.history import (
     timestamp,
     truncated,
 )
+from worker.workflow.errors import FlowError
 from worker.workflow.sizes import Sizer
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -158,6 +159,11 @@ class Recorder:
     ) -> None:
         kind = "TaskTimedOut" if timed_out else "TaskFailed"
         self.record(kind, path, {"error": error, "cause": cause}, scheduled)
+
+    def task_error(self, path: str, scheduled: int, err: FlowError) -> None:
+        """``TaskFailed``, or ``TaskTimedOut`` for ``FnF.TaskTimeout``: the attempt's error."""
+        timed_out = err.error == rules.TASK_TIMEOUT
+        self.task_failed(path, scheduled, err.error, err.cause, timed_out)
 
 
 def loop_clock(loop: asyncio.AbstractEventLoop) -> Callable[[], datetime]:

@@ -89,8 +89,7 @@ async def attempt(
             else:
                 result = await invoke(rt, step, resource, call, local=local)
         except errors.FlowError as err:
-            timed_out = err.error == rules.TASK_TIMEOUT
-            rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
+            rt.history.task_error(call.path, scheduled, err)
             raise
     rt.history.task_succeeded(call.path, scheduled, result)
     return result
@@ -129,8 +128,7 @@ async def wait_attempt(
     try:
         local = await waiting.wait_attempt(rt, step, call, submit)
     except errors.FlowError as err:
-        timed_out = err.error == rules.TASK_TIMEOUT
-        rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
+        rt.history.task_error(call.path, scheduled, err)
         raise
     rt.history.task_succeeded(call.path, scheduled, local)
     return local

@@ -42,8 +42,7 @@ async def attempt(rt: Runtime, step: ir.TaskStep, call: StepCall, number: int) -
         try:
             local = await send_attempt(rt, step, call)
         except errors.FlowError as err:
-            timed_out = err.error == rules.TASK_TIMEOUT
-            rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
+            rt.history.task_error(call.path, scheduled, err)
             raise
     rt.history.task_succeeded(call.path, scheduled, local)
     return local

@@ -100,8 +100,7 @@ async def wait_attempt(rt: Runtime, step: ir.TaskStep, call: StepCall, number: i
         local = await waiting.wait_attempt(rt, step, call, start_child)
     except errors.FlowError as err:
         if scheduled:
-            timed_out = err.error == rules.TASK_TIMEOUT
-            rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
+            rt.history.task_error(call.path, scheduled, err)
         raise
     rt.history.task_succeeded(call.path, scheduled, local)
     return local
@@ -133,8 +132,7 @@ async def attempt(rt: Runtime, step: ir.TaskStep, call: StepCall, number: int) -
                 step, call, _run(rt, step, resource, call, child_input, name, scheduled)
             )
         except errors.FlowError as err:
-            timed_out = err.error == rules.TASK_TIMEOUT
-            rt.history.task_failed(call.path, scheduled, err.error, err.cause, timed_out)
+            rt.history.task_error(call.path, scheduled, err)
             raise
     rt.history.task_succeeded(call.path, scheduled, local)
     return local
