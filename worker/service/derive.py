@@ -43,6 +43,11 @@ class _Builder:
         self.submits: set[int] = set()  # Temporal ids of activities that submit a waiting task
         self.reported: set[int] = set()  # token numbers whose first report was seen
 
+    def next_run(self) -> None:
+        """Forget what links events of the run before (Temporal ids, token numbers)."""
+        self.scheduled, self.waiting, self.submits, self.reported = {}, {}, set(), set()
+        self.minted = 0
+
     def add(
         self, kind: str, source: HistoryEvent, step: str, detail: dict[str, Any], answers: int = 0
     ) -> int:
@@ -66,10 +71,14 @@ class _Builder:
         return self.one(payloads.payloads[0])
 
     def one(self, payload: Payload) -> Any:
-        try:
-            return self.converter.from_payload(payload)
-        except Exception:  # an undecodable payload is shown as such, never fatal here
-            return "<undecodable payload>"
+        return _decoded(self.converter, payload)
+
+
+def _decoded(converter: PayloadConverter, payload: Payload) -> Any:
+    try:
+        return converter.from_payload(payload)
+    except Exception:  # an undecodable payload is shown as such, never fatal here
+        return "<undecodable payload>"
 
 
 def _failure(failure: Failure) -> dict[str, str]:
@@ -99,8 +108,7 @@ def derive_runs(runs: Sequence[Sequence[HistoryEvent]], converter: PayloadConver
     out = _Builder(converter)
     for number, events in enumerate(runs):
         if number:
-            out.scheduled, out.waiting, out.submits, out.reported = {}, {}, set(), set()
-            out.minted = 0
+            out.next_run()
         for event in events:
             if number and event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
                 continue
@@ -118,7 +126,7 @@ def step_trail(events: Sequence[HistoryEvent], converter: PayloadConverter) -> S
             continue
         fields = event.workflow_properties_modified_event_attributes.upserted_memo.fields
         if STEP_TRAIL_MEMO in fields:
-            trail = StepTrail.from_memo(_Builder(converter).one(fields[STEP_TRAIL_MEMO]))
+            trail = StepTrail.from_memo(_decoded(converter, fields[STEP_TRAIL_MEMO]))
     return trail
 
 

@@ -163,14 +163,17 @@ async def _closing_event(
 async def _run_histories(
     client: Client, workflow_id: str, latest_run: str
 ) -> list[list[HistoryEvent]]:
-    """The Temporal histories of every run of an execution, oldest first."""
-    runs = [latest_run]
-    while previous := await _continued_from(client, workflow_id, runs[-1]):
-        runs.append(previous)
-    histories = []
-    for run in reversed(runs):
+    """The Temporal histories of every run of an execution, oldest first (each run's first
+    event names the run it continued from)."""
+    histories: list[list[HistoryEvent]] = []
+    run = latest_run
+    while run:
         history = await client.get_workflow_handle(workflow_id, run_id=run).fetch_history()
-        histories.append(list(history.events))
+        events = list(history.events)
+        histories.append(events)
+        started = events[0].workflow_execution_started_event_attributes if events else None
+        run = started.continued_execution_run_id if started else ""
+    histories.reverse()
     return histories
 
 
