@@ -95,7 +95,8 @@ async def serve(address: str, queue: str) -> None:
 
     from worker.config import ProjectConfig
     from worker.contract.converter import DATA_CONVERTER
-    from worker.process import WORKFLOWS, ProjectActivities, workflow_runner
+    from worker.process import WORKFLOWS, ProjectActivities
+    from worker.sandbox import workflow_runner
 
     client = await Client.connect(address, data_converter=DATA_CONVERTER)
     project = ProjectConfig.from_mapping({"functions": BINDINGS}, base_dir=HERE)

@@ -179,7 +179,8 @@ async def child(scenario: str, size: str, side: str, address: str) -> None:
     from worker.config import ProjectConfig
     from worker.contract.converter import DATA_CONVERTER
     from worker.contract.run import FlowRun, workflow_id
-    from worker.process import build_worker, workflow_runner
+    from worker.process import build_worker
+    from worker.sandbox import workflow_runner
 
     job = work(scenario, size)
     client = await Client.connect(address, data_converter=DATA_CONVERTER)

@@ -18,7 +18,6 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from worker.activities import engine
 from worker.activities.functions import FunctionActivities
@@ -26,6 +25,7 @@ from worker.activities.messages import MessagingActivities
 from worker.config import ProjectConfig
 from worker.contract.converter import DATA_CONVERTER
 from worker.contract.run import DEFAULT_TASK_QUEUE
+from worker.sandbox import workflow_runner
 from worker.workflow.interpreter import FlowInterpreter
 from worker.workflow.registry import FlowDefinition
 from worker.workflow.trigger import ScheduleTrigger
@@ -33,30 +33,6 @@ from worker.workflow.trigger import ScheduleTrigger
 WORKFLOWS: Sequence[type] = (FlowInterpreter, FlowDefinition, ScheduleTrigger)
 """The workflows every fdl worker registers (the dynamic interpreter, the flow registry, the
 schedule trigger)."""
-
-PASSTHROUGH_MODULES = (
-    "translator.ir",
-    "translator.rules",
-    "translator.expr",
-    "translator.plainjson",
-    "worker.contract",
-    "worker.workflow.records",
-    "worker.workflow.parking",
-    "worker.workflow.sizes",
-)
-"""Modules the sandbox shares with the worker instead of re-importing them for every run.
-
-Only what workflow code reads and nothing that acts: the IR and the expression evaluator
-(pure, no module-level mutable state), the FDL rules and the plain-JSON checks, the payload
-contract (shared so the worker and the workflow decode the same classes), the interpreter's
-plain records, the states of parked step lists and the size memo (pure data and functions).
-Everything else a workflow imports, ``worker.workflow`` itself included, is re-imported inside
-the sandbox for every run, so the sandbox checks it; ``tests/unit/test_workflow_imports.py``
-proves what that closure holds.
-
-The re-imports cost about 4 ms of CPU per workflow run with bytecode caches, and several times
-that with ``PYTHONDONTWRITEBYTECODE`` set and no bytecode cached (every run compiles the
-sources again): install the package normally (pip compiles it) or let Python cache bytecode."""
 
 DEFAULT_MAX_CONCURRENT_ACTIVITIES = 100
 """Temporal's default, repeated here to size the thread pool of synchronous handlers."""
@@ -115,12 +91,6 @@ def with_contract_converter(client: Client) -> Client:
     config = client.config()
     config["data_converter"] = DATA_CONVERTER
     return Client(**config)
-
-
-def workflow_runner() -> SandboxedWorkflowRunner:
-    """The sandboxed runner, sharing only :data:`PASSTHROUGH_MODULES`."""
-    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
-    return SandboxedWorkflowRunner(restrictions=restrictions)
 
 
 def build_worker(

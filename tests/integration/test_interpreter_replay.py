@@ -6,7 +6,8 @@ import helpers
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
-from worker.process import WORKFLOWS, workflow_runner
+from worker.process import WORKFLOWS
+from worker.sandbox import workflow_runner
 
 FLOW = """
 version: v1

@@ -27,7 +27,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from worker.process import WORKFLOWS, workflow_runner
+from worker.process import WORKFLOWS
+from worker.sandbox import workflow_runner
 
 HISTORIES = Path(__file__).resolve().parents[1] / "fixtures" / "histories"
 FILES = sorted(HISTORIES.glob("*/*.json"))
@@ -282,7 +283,8 @@ from pathlib import Path
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
-from worker.process import WORKFLOWS, workflow_runner
+from worker.process import WORKFLOWS
+from worker.sandbox import workflow_runner
 
 async def main() -> None:
     failed = 0

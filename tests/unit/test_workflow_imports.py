@@ -5,7 +5,7 @@ Workflow code must be deterministic, so what it can reach is checked three ways:
 - its import closure, taken from a fresh interpreter that imports the workflow modules, holds
   none of the modules that do I/O (YAML, HTTP, SQLite, pydantic, the HTTP server, the local
   queue) nor any client-side or activity code;
-- the modules the sandbox passes through (``worker.process.PASSTHROUGH_MODULES``, which the
+- the modules the sandbox passes through (``worker.sandbox.PASSTHROUGH_MODULES``, which the
   sandbox therefore does not watch) and the workflow modules call no clock, no random source
   and no asyncio waiting, by their source;
 - imports between the roles run one way (``ALLOWED``), with no cycle anywhere.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.process import PASSTHROUGH_MODULES
+from worker.sandbox import PASSTHROUGH_MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,6 +1,6 @@
 """The records workflow code passes around: plain data, no behaviour.
 
-Passed through the workflow sandbox with the IR (see :data:`worker.process.PASSTHROUGH_MODULES`):
+Passed through the workflow sandbox with the IR (see :data:`worker.sandbox.PASSTHROUGH_MODULES`):
 creating a dataclass costs about half a millisecond, and the sandbox re-imports every other
 workflow module for every workflow run, so keeping the records here saves that per run
 (``bench/overhead_bench.py``). Being pure data, they cannot break determinism.
