@@ -421,6 +421,13 @@ for _cls in (
 ):  # fmt: skip
     _BY_KIND[str(_cls.__dataclass_fields__["kind"].default)] = _cls
 
+_FIELDS: dict[type[Any], tuple[tuple[str, bool], ...]] = {
+    cls: tuple((f.name, bool(f.metadata.get("raw"))) for f in dataclasses.fields(cls))
+    for cls in _BY_KIND.values()
+}
+"""Each node class's fields, and whether each holds a raw JSON value: read once here, not
+for every node rebuilt (every workflow run rebuilds its flow from JSON)."""
+
 
 def to_json(node: Any) -> Any:
     """Turn an IR node (or a tuple of them) into plain JSON values."""
@@ -437,16 +444,19 @@ def to_json(node: Any) -> Any:
 
 def from_json(data: Any) -> Any:
     """Inverse of :func:`to_json`: dicts with a known ``kind`` become IR nodes, lists tuples."""
-    if isinstance(data, list):
-        return tuple(from_json(item) for item in data)
-    if not isinstance(data, dict):
+    # Exact type checks: the data is decoded JSON, and inside the workflow sandbox every
+    # isinstance() goes through a wrapper (this runs for every node of every run's flow).
+    kind = type(data)
+    if kind is list:
+        return tuple([from_json(item) for item in data])
+    if kind is not dict:
         return data
     cls = _BY_KIND.get(data.get("kind", ""))
     if cls is None:
         raise ValueError(f"unknown IR node kind {data.get('kind')!r}")
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            value = data[f.name]
-            kwargs[f.name] = value if f.metadata.get("raw") else from_json(value)
+    for name, raw in _FIELDS[cls]:
+        if name in data:
+            value = data[name]
+            kwargs[name] = value if raw else from_json(value)
     return cls(**kwargs)
