@@ -278,7 +278,7 @@ REVERSED_LISTS = (
 to front."""
 
 REPLAY_ALL = """
-import asyncio, json, sys
+import asyncio, json, os, sys
 from pathlib import Path
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
@@ -296,9 +296,10 @@ async def main() -> None:
             await replayer.replay_workflow(history)
         except NondeterminismError:
             failed += 1
-    print(failed)
+    print(failed, flush=True)
 
 asyncio.run(main())
+os._exit(0)  # the SDK's native threads may still run while the interpreter finalizes
 """
 
 
@@ -324,8 +325,9 @@ def test_a_reordered_interpreter_fails_the_corpus(tmp_path: Path) -> None:
         text=True,
         env=env,
         cwd=tmp_path,
-        check=True,
+        check=False,
     )
+    assert done.returncode == 0, done.stderr[-3000:]
     broken = int(done.stdout.strip().splitlines()[-1])
     # Runs whose top-level list has one step (or steps issuing no commands) replay either way;
     # an unchanged copy breaks none of them (the corpus replays above).

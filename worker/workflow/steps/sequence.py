@@ -15,7 +15,7 @@ from worker.contract.history import TRAIL_FAILED, TRAIL_OPTION, TRAIL_RAN
 from worker.workflow import data, errors, patches
 from worker.workflow.parking import ListState, Parked, StepProgress, StepState
 from worker.workflow.records import JSONObject, ListResult, Outcome, StepCall
-from worker.workflow.steps import choice, concurrent, simple, task
+from worker.workflow.steps import choice, simple, task
 from worker.workflow.steps.runtime import Runtime
 
 TRAIL_KINDS = (ir.PassStep, ir.ChoiceStep, ir.SucceedStep, ir.FailStep)
@@ -165,6 +165,8 @@ def check_room(rt: Runtime, step: ir.Step, call: StepCall) -> None:
         return
     count: int | None = None
     if isinstance(step, ir.ForeachStep):
+        from worker.workflow.steps import concurrent  # see execute()
+
         try:
             count = len(concurrent.read_collection(step, call))
         except errors.FlowError:
@@ -197,9 +199,13 @@ async def execute(
             return await simple.wait(rt, step, call, resume)
         case ir.ChoiceStep():
             return await choice.execute(rt, step, call, resume)
-        case ir.ParallelStep():
-            return await concurrent.parallel(rt, step, call, resume)
-        case ir.ForeachStep():
+        case ir.ParallelStep() | ir.ForeachStep():
+            # Imported by the runs that use it: the sandbox imports a run's modules again for
+            # every run (worker/sandbox.py), and most flows have no parallel or foreach.
+            from worker.workflow.steps import concurrent
+
+            if isinstance(step, ir.ParallelStep):
+                return await concurrent.parallel(rt, step, call, resume)
             return await concurrent.foreach(rt, step, call, resume)
         case ir.SucceedStep():
             return Outcome(stop=True)

@@ -26,7 +26,7 @@ from translator.expr import Scope
 from worker.workflow import data, errors, patches
 from worker.workflow.parking import Parked, StepState, TaskState
 from worker.workflow.records import JSONObject, Outcome, StepCall
-from worker.workflow.steps import function, message, subflow, waiting
+from worker.workflow.steps import function, waiting
 from worker.workflow.steps.runtime import Runtime
 
 Attempt = Callable[[int], Awaitable[JSONObject]]
@@ -89,11 +89,17 @@ def _attempts(rt: Runtime, step: ir.TaskStep, call: StepCall) -> Attempt:
 
 def _resource_attempt(rt: Runtime, step: ir.TaskStep, call: StepCall) -> AttemptWith:
     """Attempt ``number`` of the task's resource, given the attempt's call."""
+    # Subflow and message executors are imported by the runs that use them: the sandbox
+    # imports a run's modules again for every run (see worker/sandbox.py).
     if isinstance(step.resource, ir.FlowResource):
+        from worker.workflow.steps import subflow
+
         if step.pattern == "waitForCallback":
             return functools.partial(subflow.wait_attempt, rt, step)
         return functools.partial(subflow.attempt, rt, step)
     if isinstance(step.resource, ir.QueueResource | ir.TopicResource):
+        from worker.workflow.steps import message
+
         return functools.partial(message.attempt, rt, step)
     resource = _function(step, call.path)
     if step.pattern == "waitForCallback":
