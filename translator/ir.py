@@ -431,6 +431,13 @@ for every node rebuilt (every workflow run rebuilds its flow from JSON)."""
 
 def to_json(node: Any) -> Any:
     """Turn an IR node (or a tuple of them) into plain JSON values."""
+    fields = _FIELDS.get(type(node))
+    if fields is not None:  # every start of an execution writes its flow: the fast path
+        written: dict[str, Any] = {}
+        for name, raw in fields:
+            value = getattr(node, name)
+            written[name] = value if raw else to_json(value)
+        return written
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
         out: dict[str, Any] = {}
         for f in dataclasses.fields(node):
