@@ -121,11 +121,11 @@ def json_result(raw: Any, binding: str) -> Any:
                 rules.INVALID_LOCAL, f"{binding} returned bytes that are not UTF-8"
             ) from None
     value = raw
-    if plainjson.problem(raw) is not None:  # tuples and dict subclasses become plain JSON
-        with contextlib.suppress(TypeError, ValueError, RecursionError):  # said below
-            value = json.loads(json.dumps(raw, allow_nan=False))
     try:
-        plainjson.check(value, "result")
+        if plainjson.problem(raw) is not None:  # tuples and dict subclasses become plain JSON
+            with contextlib.suppress(TypeError, ValueError, RecursionError):  # said below
+                value = json.loads(json.dumps(raw, allow_nan=False))
+            plainjson.check(value, "result")
         if isinstance(value, str) and value.lstrip().startswith("{"):
             plainjson.check(json.loads(value), "result")  # a JSON object in a string
     except plainjson.NotPlainJSON as exc:
