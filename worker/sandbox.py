@@ -87,9 +87,9 @@ class CodeOnce(MetaPathFinder):
     def _usual_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
     ) -> ModuleSpec | None:
-        # The finders after this one (an editable install brings its own).
+        # The usual finders (an editable install brings its own), not another CodeOnce.
         for finder in sys.meta_path:
-            if finder is not self and hasattr(finder, "find_spec"):
+            if not isinstance(finder, CodeOnce) and hasattr(finder, "find_spec"):
                 spec: ModuleSpec | None = finder.find_spec(fullname, path, target)
                 if spec is not None:
                     return spec
