@@ -86,11 +86,12 @@ class Pacing:
         return self._switches[patch]
 
     def since(self, patch: str) -> bool:
-        """Whether this run was recorded by code that has ``patch`` (a patch of the first
-        release with patches, 0.2), asking Temporal only when the run cannot tell yet: any
-        patch already switched on in this run proves it (every patch is of 0.2 or later),
-        which spares ``patch`` its own marker and search attribute update (two events)."""
-        return any(self._switches.values()) or self.switch(patch)
+        """Whether this run was recorded by code that has ``patch`` (one of
+        :data:`~worker.workflow.patches.RELEASED_WITH_STEP_TRAIL`), asking Temporal only when
+        the run cannot tell yet: a patch of that build already switched on in this run proves
+        it, which spares ``patch`` its own marker and search attribute update (two events)."""
+        proven = any(self._switches.get(p) for p in patches.RELEASED_WITH_STEP_TRAIL)
+        return proven or self.switch(patch)
 
     # --- parking ----------------------------------------------------------------------------
 

@@ -81,3 +81,20 @@ STEP_TRAIL = "fdl-0.2-step-trail"
 (and each choice's option) into its memo when it ends (one memo upsert per run, key
 ``fdlStepTrail``), so the console and the derived history show them without a worker.
 Before, only the ``fdl.history`` query knew them."""
+
+RELEASED_WITH_STEP_TRAIL = frozenset(
+    {
+        YIELD_POINTS,
+        WORK_BUDGET,
+        NESTED_CONTINUE_AS_NEW,
+        DATA_GUARDS,
+        FUNCTION_CALLS,
+        ASYNC_INVOCATION,
+        TOKEN_IN_EVERY_TASK,
+        STEP_TRAIL,
+    }
+)
+"""The patches that first shipped in the same build as the step trail: a run that switched one
+on was recorded by code that writes the trail (``Pacing.since``). ``OWNED_CALLBACK_SUBMIT``,
+``REGISTRY_BOUNDED`` and ``FLOW_TASK_QUEUE`` shipped earlier, in a 0.1.0 build without it
+(its corpus: ``tests/fixtures/histories/0.1.0.post1/``), so they prove nothing."""
